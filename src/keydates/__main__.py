@@ -1,0 +1,3 @@
+from keydates.cli import main
+
+main()

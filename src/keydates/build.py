@@ -1,0 +1,93 @@
+"""Load, validate, compile and write: the only module that writes files.
+
+Every input is checked and every output rendered before the first byte is
+written, and each file is replaced atomically, so a broken edit never
+replaces a good published feed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from keydates import lock
+from keydates.errors import KeydatesError, Problem
+from keydates.ical import render
+from keydates.load import read_sources
+from keydates.model import Calendar, Feed, combined_feed
+from keydates.validate import validate
+
+log = logging.getLogger(__name__)
+
+DEFAULT_OUTPUT = Path("dist")
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Validated calendars and the warnings found on the way."""
+
+    calendars: list[Calendar]
+    warnings: list[Problem]
+
+    def feeds(self) -> list[Feed]:
+        """One feed per calendar, then all.ics."""
+        return [c.feed() for c in self.calendars] + [combined_feed(self.calendars)]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    timeline: Timeline
+    written: list[tuple[Feed, Path]]
+    lock_updates: list[lock.LockUpdate]
+
+
+def load_timeline(paths) -> Timeline:
+    """Read and validate event files; raise InputError listing every problem."""
+    calendars, warnings = validate(read_sources([Path(p) for p in paths]))
+    return Timeline(calendars, warnings)
+
+
+def build(paths, out_dir: Path = DEFAULT_OUTPUT, *, frozen: bool = False, now: datetime | None = None) -> BuildResult:
+    """Compile event files to out_dir/<calendar>.ics and out_dir/all.ics."""
+    timeline = load_timeline(paths)
+    stamps, lock_updates = lock.plan(timeline.calendars, now or lock.now_utc())
+    stale = [update for update in lock_updates if update.old != update.new]
+    if frozen and stale:
+        lines = [f"{u.path}: out of date ({', '.join(u.changed)} changed); run 'keydates build' without --frozen and commit the lock file" for u in stale]
+        raise KeydatesError("\n".join(lines))
+    feeds = timeline.feeds()
+    outputs = {out_dir / f"{feed.id}.ics": render(feed, stamps) for feed in feeds}
+    write_files(outputs, out_dir)
+    write_files({u.path: u.new.encode("utf-8") for u in stale})
+    return BuildResult(timeline, [(feed, out_dir / f"{feed.id}.ics") for feed in feeds], stale)
+
+
+def write_files(contents: dict[Path, bytes], folder: Path | None = None) -> None:
+    """Write every file atomically, or none: all temporary files first, then renames."""
+    try:
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+        staged = []
+        try:
+            for path, data in contents.items():
+                if path.exists() and path.read_bytes() == data:
+                    continue  # unchanged: keep its mtime for HTTP caches
+                handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+                staged.append((temp, path))
+                with os.fdopen(handle, "wb") as file:
+                    file.write(data)
+                os.chmod(temp, 0o644)  # mkstemp makes it private; feeds are public
+        except BaseException:
+            for temp, _ in staged:
+                os.unlink(temp)
+            raise
+        for temp, path in staged:
+            os.replace(temp, path)
+            log.debug("wrote %s", path)
+    except OSError as e:
+        where = e.filename or folder
+        raise KeydatesError(f"{where}: cannot write: {e.strerror or e}") from None

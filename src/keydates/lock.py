@@ -1,0 +1,146 @@
+"""The lock file: what each event looked like when it was last published.
+
+RFC 5545 wants DTSTAMP, LAST-MODIFIED and SEQUENCE to move only when an event
+changes, but a build must not read the clock into its output. So, like a
+package manager's lock, `keydates.lock` beside the event files remembers per
+event a hash of its content, its SEQUENCE and its timestamps; it is committed
+with the events so a fresh clone builds byte-identical feeds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from keydates.errors import InputError, Problem
+from keydates.model import Calendar
+
+LOCK_NAME = "keydates.lock"
+LOCK_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """When an event was first and last published, and how often it changed."""
+
+    hash: str
+    sequence: int
+    created: datetime
+    modified: datetime
+
+
+@dataclass(frozen=True)
+class LockUpdate:
+    """A lock file's current and wanted text, and which events changed."""
+
+    path: Path
+    old: str | None
+    new: str
+    changed: tuple[str, ...]  # "calendar/event" names, for messages
+
+
+def now_utc() -> datetime:
+    """The time given to new or changed events: SOURCE_DATE_EPOCH if set, else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None:
+        try:
+            return datetime.fromtimestamp(int(epoch), timezone.utc)
+        except ValueError:
+            raise InputError([Problem("SOURCE_DATE_EPOCH", f"{epoch!r} is not a number of seconds")]) from None
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def plan(calendars: list[Calendar], now: datetime) -> tuple[dict[str, Stamp], list[LockUpdate]]:
+    """Work out every event's stamp, and the lock files that need rewriting.
+
+    Returns stamps keyed by UID, and one LockUpdate per lock file involved.
+    Entries of calendars not being built are kept as they are.
+    """
+    stamps: dict[str, Stamp] = {}
+    updates = []
+    by_folder: dict[Path, list[Calendar]] = {}
+    for calendar in calendars:
+        by_folder.setdefault(calendar.path.parent, []).append(calendar)
+    for folder, folder_calendars in by_folder.items():
+        path = folder / LOCK_NAME
+        old_text, entries = _read(path)
+        changed = []
+        for calendar in folder_calendars:
+            old_events = entries.get(calendar.id, {})
+            new_events = {}
+            for event in calendar.events:
+                content = event.content_hash()
+                old = old_events.get(event.id)
+                if old is None:
+                    stamp = Stamp(content, 0, now, now)
+                elif old.hash != content:
+                    stamp = Stamp(content, old.sequence + 1, old.created, max(now, old.modified))
+                else:
+                    stamp = old
+                if stamp != old:
+                    changed.append(f"{calendar.id}/{event.id}")
+                new_events[event.id] = stamp
+                stamps[calendar.uid_of(event)] = stamp
+            removed = set(old_events) - set(new_events)
+            changed.extend(f"{calendar.id}/{event_id} (removed)" for event_id in sorted(removed))
+            entries[calendar.id] = new_events
+        updates.append(LockUpdate(path, old_text, _dump(entries), tuple(changed)))
+    return stamps, updates
+
+
+def _read(path: Path) -> tuple[str | None, dict[str, dict[str, Stamp]]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, {}
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError([Problem(path, f"cannot read the lock file: {e}")]) from None
+    try:
+        data = json.loads(text)
+        entries = {
+            calendar_id: {
+                event_id: Stamp(
+                    item["hash"],
+                    int(item["sequence"]),
+                    _parse_time(item["created"]),
+                    _parse_time(item["modified"]),
+                )
+                for event_id, item in events.items()
+            }
+            for calendar_id, events in data["calendars"].items()
+        }
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        message = f"the lock file is damaged ({type(e).__name__}: {e}); restore it from git, or delete it to start SEQUENCE and timestamps afresh"
+        raise InputError([Problem(path, message)]) from None
+    return text, entries
+
+
+def _dump(entries: dict[str, dict[str, Stamp]]) -> str:
+    data = {
+        "version": LOCK_VERSION,
+        "calendars": {
+            calendar_id: {
+                event_id: {
+                    "hash": stamp.hash,
+                    "sequence": stamp.sequence,
+                    "created": _format_time(stamp.created),
+                    "modified": _format_time(stamp.modified),
+                }
+                for event_id, stamp in sorted(events.items())
+            }
+            for calendar_id, events in sorted(entries.items())
+        },
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _format_time(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_time(text: str) -> datetime:
+    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+    return moment.replace(tzinfo=timezone.utc)

@@ -1,0 +1,130 @@
+"""The validated timeline: plain frozen dataclasses shared by every command.
+
+No I/O and no icalendar types here: `validate` builds these, `ical`, `listing`
+and the web page read them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+STATUSES = ("confirmed", "tentative", "cancelled")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One key date.
+
+    All-day events have `date` values for `start` and `end`; `end` is
+    exclusive, as in RFC 5545 (a one-day event ends the next day). Timed events
+    have aware datetimes; `timezone` names the IANA zone they are written in,
+    or is None for a fixed UTC offset (they are then emitted in UTC).
+    """
+
+    id: str
+    title: str
+    start: date | datetime
+    end: date | datetime
+    timezone: str | None = None
+    window: str | None = None  # the "mid-february 2026" phrase, for windows
+    description: str = ""
+    location: str = ""
+    url: str = ""
+    tags: tuple[str, ...] = ()
+    status: str = "confirmed"
+    busy: bool = False
+
+    @property
+    def all_day(self) -> bool:
+        return not isinstance(self.start, datetime)
+
+    @property
+    def last_day(self) -> date:
+        """The last day the event touches (inclusive), for display."""
+        if self.all_day:
+            return self.end - timedelta(days=1)
+        end = self.end - timedelta(microseconds=1) if self.end > self.start else self.end
+        return end.date()
+
+    def content_hash(self) -> str:
+        """Hash of what the event says, for the lock file.
+
+        Fields still at their default are left out, so adding a field to the
+        format later does not change the hash of events that don't use it.
+        """
+        content = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            default = f.default if f.default is not dataclasses.MISSING else None
+            if value != default:
+                content[f.name] = value.isoformat() if isinstance(value, date) else value
+        text = json.dumps(content, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """One event file: its metadata and its events in file order."""
+
+    id: str
+    name: str
+    timezone: str
+    path: Path
+    description: str = ""
+    refresh: timedelta = timedelta(hours=6)
+    url: str = ""
+    events: tuple[Event, ...] = field(default=())
+
+    def uid_of(self, event: Event) -> str:
+        return uid(self.id, event.id)
+
+    def feed(self) -> Feed:
+        """This calendar as one published feed."""
+        entries = tuple(Entry(self.id, event) for event in self.events)
+        return Feed(self.id, self.name, self.description, self.refresh, self.url, entries)
+
+
+def uid(calendar_id: str, event_id: str) -> str:
+    """The event's UID: the same on every build, edit and machine."""
+    return f"{event_id}.{calendar_id}@keydates"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An event together with the calendar it belongs to."""
+
+    calendar_id: str
+    event: Event
+
+    @property
+    def uid(self) -> str:
+        return uid(self.calendar_id, self.event.id)
+
+
+@dataclass(frozen=True)
+class Feed:
+    """What one .ics file publishes: a calendar, all of them, or a filtered view."""
+
+    id: str
+    name: str
+    description: str
+    refresh: timedelta
+    url: str
+    entries: tuple[Entry, ...]
+
+
+def combined_feed(calendars: list[Calendar]) -> Feed:
+    """The feed of every calendar at once (all.ics)."""
+    if len(calendars) == 1:
+        name, description = calendars[0].name, calendars[0].description
+    else:
+        name = "All key dates"
+        description = "Every calendar: " + ", ".join(c.name for c in calendars)
+    refresh = min((c.refresh for c in calendars), default=timedelta(hours=6))
+    entries = tuple(entry for c in calendars for entry in c.feed().entries)
+    return Feed("all", name, description, refresh, "", entries)

@@ -1,0 +1,436 @@
+"""Check raw TOML tables and turn them into the model, collecting every problem.
+
+Each problem names the file, the event (by id, or by position when the id is
+missing) and the field; nothing is raised until every file has been read.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zoneinfo
+from datetime import date, datetime, timedelta, timezone
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from keydates.errors import InputError, Problem
+from keydates.load import Source
+from keydates.model import STATUSES, Calendar, Event
+from keydates.when import add_duration, parse_duration, parse_window
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+RESERVED_CALENDAR_IDS = {"all"}  # all.ics combines every calendar
+TOP_KEYS = ("calendar", "event")
+CALENDAR_KEYS = ("id", "name", "description", "timezone", "refresh", "url")
+EVENT_KEYS = (
+    "id", "title", "date", "start", "end", "duration", "when", "timezone",
+    "description", "location", "url", "tags", "status", "busy",
+)  # fmt: skip
+WHEN_KEYS = ("date", "start", "when")
+DEFAULT_TIMED_LENGTH = timedelta(hours=1)
+OUTLOOK_TITLE_LIMIT = 255  # Outlook cuts SUMMARY at 255 UTF-16 units
+
+TYPE_NAMES = {
+    str: "a string", bool: "true or false", list: "a list", dict: "a table",
+    int: "an integer", float: "a number", date: "a date", datetime: "a date and time",
+}  # fmt: skip
+
+
+class InvalidValue(Exception):
+    """A value is wrong; the message says what was expected."""
+
+
+def validate(sources: list[Source]) -> tuple[list[Calendar], list[Problem]]:
+    """Turn every source into a Calendar; raise InputError listing all problems.
+
+    Returns the calendars and the warnings (problems that don't stop a build).
+    """
+    calendars, problems = [], []
+    for source in sources:
+        checker = _FileChecker(source.path)
+        calendar = checker.calendar(source.data)
+        problems.extend(checker.problems)
+        if calendar is not None:
+            calendars.append(calendar)
+    seen: dict[str, Path] = {}
+    for calendar in calendars:
+        if calendar.id in seen:
+            problems.append(Problem(calendar.path, f"calendar id '{calendar.id}' is also used by {seen[calendar.id]}", field="[calendar] id"))
+        seen.setdefault(calendar.id, calendar.path)
+    errors = [p for p in problems if not p.warning]
+    if errors:
+        raise InputError(problems)
+    return calendars, problems
+
+
+class _FileChecker:
+    """Validate one file; problems accumulate in self.problems."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def error(self, message: str, event: str | None = None, field: str | None = None) -> None:
+        self.problems.append(Problem(self.path, message, event, field))
+
+    def warn(self, message: str, event: str | None = None, field: str | None = None) -> None:
+        self.problems.append(Problem(self.path, message, event, field, warning=True))
+
+    def error_count(self) -> int:
+        return sum(not p.warning for p in self.problems)
+
+    def unknown_keys(self, table: dict, known: tuple[str, ...], event: str | None, prefix: str = "") -> None:
+        for key in table:
+            if key not in known:
+                self.error(f"unknown key{_did_you_mean(key, known)}", event, prefix + key)
+
+    # -- the calendar table -------------------------------------------------
+
+    def calendar(self, data: dict) -> Calendar | None:
+        self.unknown_keys(data, TOP_KEYS, None)
+        meta = data.get("calendar")
+        if not isinstance(meta, dict):
+            self.error("missing [calendar] table (with at least name and timezone)" if meta is None else "must be a table", field="[calendar]")
+            return None
+        self.unknown_keys(meta, CALENDAR_KEYS, None, prefix="[calendar] ")
+        fields = _Fields(self, meta, None, prefix="[calendar] ")
+        calendar_id = fields.get("id", _calendar_id)
+        if calendar_id is None and "id" not in meta:
+            calendar_id = self._id_from_file_name()
+        name = fields.get("name", _text, required=True)
+        tz = fields.get("timezone", _zone_name, required=True)
+        description = fields.get("description", _text) or ""
+        refresh = fields.get("refresh", _positive_duration) or timedelta(hours=6)
+        url = fields.get("url", _http_url) or ""
+
+        raw_events = data.get("event", [])
+        if not isinstance(raw_events, list) or not all(isinstance(e, dict) for e in raw_events):
+            self.error("must be a list of [[event]] tables", field="event")
+            raw_events = []
+        if not raw_events:
+            self.warn("no events in this calendar", field="event")
+        events = self.events(raw_events, tz)
+        if calendar_id is None or name is None or tz is None or events is None:
+            return None
+        return Calendar(calendar_id, name, tz, self.path, description, refresh, url, tuple(events))
+
+    def _id_from_file_name(self) -> str | None:
+        stem = self.path.stem
+        try:
+            return _calendar_id(stem)
+        except InvalidValue as e:
+            self.error(f"the file name gives calendar id {stem!r}, which {e}; rename the file or set [calendar] id", field="[calendar] id")
+            return None
+
+    # -- events --------------------------------------------------------------
+
+    def events(self, raw_events: list[dict], calendar_tz: str | None) -> list[Event] | None:
+        events, first_seen = [], {}
+        ok = True
+        for position, raw in enumerate(raw_events, start=1):
+            raw_id = raw.get("id")
+            label = f"event '{raw_id}'" if isinstance(raw_id, str) and raw_id else f"event #{position}"
+            if isinstance(raw_id, str) and raw_id in first_seen:
+                self.error(f"duplicate id (event #{first_seen[raw_id]} has it too)", label, "id")
+                ok = False
+            elif isinstance(raw_id, str):
+                first_seen[raw_id] = position
+            errors_before = self.error_count()
+            event = self.event(raw, label, calendar_tz)
+            if event is None or self.error_count() > errors_before:
+                ok = False
+            else:
+                events.append(event)
+        return events if ok else None
+
+    def event(self, raw: dict, label: str, calendar_tz: str | None) -> Event | None:
+        self.unknown_keys(raw, EVENT_KEYS, label)
+        fields = _Fields(self, raw, label)
+        event_id = fields.get("id", _event_id, required=True)
+        title = fields.get("title", _text, required=True)
+        description = fields.get("description", _text) or ""
+        location = fields.get("location", _text) or ""
+        url = fields.get("url", _http_url) or ""
+        tags = fields.get("tags", _tags) or ()
+        status = fields.get("status", _status)
+        busy = fields.get("busy", _bool)
+        span = self.span(raw, fields, label, calendar_tz)
+        if event_id is None or title is None or span is None:
+            return None
+        start, end, tz, window = span
+        if window and status is None:
+            status = "tentative"  # a window is an expectation, not a fixed date
+        if busy is None:
+            busy = isinstance(start, datetime)  # timed: busy; all-day: free
+        if not url and "url" not in raw:
+            self.warn("no source url (where does this date come from?)", label, "url")
+        if len(title.encode("utf-16-le")) // 2 > OUTLOOK_TITLE_LIMIT:
+            self.warn(f"title is longer than Outlook shows ({OUTLOOK_TITLE_LIMIT} characters); put details in description", label, "title")
+        return Event(
+            event_id, title, start, end, tz, window, description, location, url,
+            tags, status or "confirmed", busy,
+        )  # fmt: skip
+
+    def span(self, raw: dict, fields: _Fields, label: str, calendar_tz: str | None):
+        """Work out (start, end, timezone, window phrase) from the one way of saying when."""
+        given = [key for key in WHEN_KEYS if key in raw]
+        if not given:
+            self.error("no date: give exactly one of date, start (with end or duration) or when", label, "date")
+            return None
+        if len(given) > 1:
+            self.error(f"give only one way of saying when, not {' and '.join(given)}", label, given[1])
+            return None
+        for key in ("end", "duration", "timezone"):
+            if key in raw and "start" not in raw:
+                self.error(f"only goes with start (this event uses {given[0]})", label, key)
+                return None
+        if "end" in raw and "duration" in raw:
+            self.error("give end or duration, not both", label, "duration")
+            return None
+
+        if given == ["date"]:
+            day = fields.get("date", _day)
+            return None if day is None else (day, day + timedelta(days=1), None, None)
+        if given == ["when"]:
+            window = fields.get("when", parse_window, expected_type=str)
+            return None if window is None else (window.first, window.last + timedelta(days=1), None, window.phrase)
+
+        start = fields.get("start", _day_or_time)
+        if start is None:
+            return None
+        if not isinstance(start, datetime):
+            return self.all_day_span(start, raw, fields, label)
+        return self.timed_span(start, raw, fields, label, calendar_tz)
+
+    def all_day_span(self, start: date, raw: dict, fields: _Fields, label: str):
+        if "timezone" in raw:
+            self.error("all-day events have no time zone; give start a time of day or drop timezone", label, "timezone")
+            return None
+        end = start + timedelta(days=1)
+        if "end" in raw:
+            last = fields.get("end", _day_or_time)
+            if last is None:
+                return None
+            if isinstance(last, datetime):
+                self.error(f"{_show(last)} has a time of day but start {start} has none; use a date for both or a time for both", label, "end")
+                return None
+            if last < start:
+                self.error(f"{last} is before start {start}", label, "end")
+                return None
+            end = last + timedelta(days=1)  # people write end inclusive; DTEND is exclusive (RFC 5545 3.6.1)
+        elif "duration" in raw:
+            length = fields.get("duration", _positive_duration)
+            if length is None:
+                return None
+            if length % timedelta(days=1):
+                self.error(f"an all-day event lasts whole days, not {length}; use e.g. 'P3D' or give start a time", label, "duration")
+                return None
+            end = start + length
+        return start, end, None, None
+
+    def timed_span(self, start: datetime, raw: dict, fields: _Fields, label: str, calendar_tz: str | None):
+        tz_name = fields.get("timezone", _zone_name) if "timezone" in raw else calendar_tz
+        if "timezone" in raw and tz_name is None:
+            return None
+        if start.tzinfo is not None and "timezone" in raw:
+            self.error("start has a UTC offset already; drop the offset or drop timezone", label, "timezone")
+            return None
+        if start.tzinfo is None:
+            if tz_name is None:
+                return None  # the calendar's zone is wrong; reported already
+            start = self.localize(start, tz_name, label, "start")
+            if start is None:
+                return None
+        else:
+            tz_name = None  # a fixed offset: emitted in UTC
+        if "end" in raw:
+            end = fields.get("end", _day_or_time)
+            if end is None:
+                return None
+            if not isinstance(end, datetime):
+                self.error(f"{end} has no time of day but start {_show(start)} has one; use a time for both or a date for both", label, "end")
+                return None
+            if end.tzinfo is None and tz_name is None:
+                self.error(f"{_show(end)} has no UTC offset but start has one; give both an offset or neither", label, "end")
+                return None
+            if end.tzinfo is None:
+                end = self.localize(end, tz_name, label, "end")
+                if end is None:
+                    return None
+            if end < start:
+                self.error(f"{_show(end)} is before start {_show(start)}", label, "end")
+                return None
+        elif "duration" in raw:
+            length = fields.get("duration", _positive_duration)
+            if length is None:
+                return None
+            end = add_duration(start, length)
+        else:
+            end = add_duration(start, DEFAULT_TIMED_LENGTH)
+        return start, end, tz_name, None
+
+    def localize(self, local: datetime, tz_name: str, label: str, field: str) -> datetime | None:
+        """Attach the zone; a wall time skipped by a clock change is an error."""
+        zone = zoneinfo.ZoneInfo(tz_name)
+        aware = local.replace(tzinfo=zone)
+        round_trip = aware.astimezone(timezone.utc).astimezone(zone)
+        if round_trip.replace(tzinfo=None) != local:
+            self.error(f"{_show(local)} does not exist in {tz_name} (the clocks skip that hour)", label, field)
+            return None
+        return aware
+
+
+class _Fields:
+    """Read typed fields of one table, reporting problems against it."""
+
+    def __init__(self, checker: _FileChecker, table: dict, label: str | None, prefix: str = ""):
+        self.checker, self.table, self.label, self.prefix = checker, table, label, prefix
+
+    def get(self, key, convert, required=False, expected_type=None):
+        if key not in self.table:
+            if required:
+                self.checker.error("missing (required)", self.label, self.prefix + key)
+            return None
+        value = self.table[key]
+        if expected_type is not None and not isinstance(value, expected_type):
+            self.checker.error(f"expected {TYPE_NAMES[expected_type]}, got {_describe(value)}", self.label, self.prefix + key)
+            return None
+        try:
+            return convert(value)
+        except (InvalidValue, ValueError) as e:
+            self.checker.error(str(e), self.label, self.prefix + key)
+            return None
+
+
+# -- converters: value -> model value, or InvalidValue saying what was expected
+
+
+def _expect(value, kind):
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise InvalidValue(f"expected {TYPE_NAMES[kind]}, got {_describe(value)}")
+    return value
+
+
+def _text(value) -> str:
+    text = _expect(value, str)
+    if not text.strip():
+        raise InvalidValue("must not be empty")
+    return text
+
+
+def _bool(value) -> bool:
+    return _expect(value, bool)
+
+
+def _event_id(value) -> str:
+    text = _expect(value, str)
+    if not ID_RE.match(text):
+        raise InvalidValue(f"{text!r} is not a valid id: use lower-case letters, digits and single hyphens, like 'deepseek-v4'")
+    return text
+
+
+def _calendar_id(value) -> str:
+    text = _event_id(value)
+    if text in RESERVED_CALENDAR_IDS:
+        raise InvalidValue(f"{text!r} is reserved (all.ics combines every calendar)")
+    return text
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _zone_name(value) -> str:
+    name = _expect(value, str)
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InvalidValue(f"unknown time zone {name!r}{_did_you_mean(name, sorted(_zone_names()))}; use an IANA name like 'Asia/Shanghai'") from None
+    return name
+
+
+def _positive_duration(value) -> timedelta:
+    length = parse_duration(_expect(value, str))
+    if length <= timedelta(0):
+        raise InvalidValue(f"{value!r} is not a positive duration")
+    return length
+
+
+def _day(value) -> date:
+    if isinstance(value, str):
+        value = _parse_iso(value)
+    if isinstance(value, datetime):
+        raise InvalidValue(f"{_show(value)} has a time of day; date takes a day like 2026-02-06 (for a time, use start)")
+    return _expect(value, date)
+
+
+def _day_or_time(value) -> date | datetime:
+    if isinstance(value, str):
+        value = _parse_iso(value)
+    if not isinstance(value, date):
+        raise InvalidValue(f"expected a date (2026-02-06) or a date and time (2026-02-06T09:30:00), got {_describe(value)}")
+    return value
+
+
+def _parse_iso(text: str) -> date | datetime:
+    try:
+        return datetime.fromisoformat(text) if "T" in text.upper() or " " in text.strip() else date.fromisoformat(text)
+    except ValueError as e:
+        raise InvalidValue(f"{text!r} is not a valid date ({e}); write it like 2026-02-06 or 2026-02-06T09:30:00") from None
+
+
+def _http_url(value) -> str:
+    text = _expect(value, str)
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in text):
+        raise InvalidValue(f"{text!r} is not a web address (expected http:// or https://)")
+    return text
+
+
+def _tags(value) -> tuple[str, ...]:
+    items = _expect(value, list)
+    tags = []
+    for item in items:
+        if not isinstance(item, str) or not item.strip():
+            raise InvalidValue(f"expected a list of non-empty strings, got {_describe(item)} in it")
+        if "," in item:
+            # RFC 5545 allows an escaped comma in CATEGORIES, but icalendar,
+            # the `ical` parser and calendar apps split the tag there.
+            raise InvalidValue(f"{item!r}: a tag cannot contain a comma (calendar apps split tags at commas)")
+        if item not in tags:
+            tags.append(item)
+    return tuple(tags)
+
+
+def _status(value) -> str:
+    text = _expect(value, str).lower()
+    if text not in STATUSES:
+        raise InvalidValue(f"unknown status {value!r}: accepted values are {', '.join(STATUSES)}")
+    return text
+
+
+def _did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+VALUE_NOUNS = {
+    bool: "boolean", datetime: "a date and time", date: "a date", str: "string",
+    int: "integer", float: "number", list: "a list", dict: "a table",
+}  # fmt: skip
+
+
+def _describe(value) -> str:
+    """Say what a TOML value is: "integer 5", "a table"."""
+    for kind, noun in VALUE_NOUNS.items():
+        if isinstance(value, kind):
+            if kind in (bool, str, int, float):
+                return f"{noun} {str(value).lower() if kind is bool else repr(value)}"
+            return noun
+    return type(value).__name__
+
+
+def _show(value: date) -> str:
+    return value.isoformat() if not isinstance(value, datetime) else value.replace(tzinfo=None).isoformat(timespec="minutes")

@@ -1,0 +1,117 @@
+"""Ways of saying when: uncertain windows ("mid-february 2026") and durations."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from icalendar import vDuration
+
+# Parts of a month, as inclusive day ranges; None = the month's last day.
+WINDOWS = {"early": (1, 10), "mid": (11, 20), "late": (21, None)}
+
+MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+MONTHS |= {name.lower(): number for number, name in enumerate(calendar.month_abbr) if name}
+MONTHS["sept"] = 9
+
+WINDOW_FORMS = (
+    "early|mid|late MONTH YEAR (e.g. 'mid-february 2026')",
+    "MONTH YEAR ('january 2025')",
+    "Qn YEAR ('q3 2026')",
+    "Hn YEAR ('h2 2026')",
+    "YEAR ('2027')",
+)
+
+_WINDOW_RE = re.compile(
+    r"""^(?:
+        (?:(?P<part>early|mid|late)[\s-]+)?(?P<month>[a-z]+)\.?\s+(?P<myear>\d{4})
+      | (?P<period>[qh])(?P<n>\d)\s+(?P<pyear>\d{4})
+      | (?P<year>\d{4})
+    )$""",
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Window:
+    """An uncertain span: the phrase as people say it and the days it covers."""
+
+    phrase: str
+    first: date
+    last: date  # inclusive
+
+
+def parse_window(text: str) -> Window:
+    """Parse a window phrase; raise ValueError listing the accepted forms."""
+    phrase = " ".join(text.lower().split())
+    match = _WINDOW_RE.match(phrase)
+    try:
+        if not match:
+            raise ValueError
+        if match["year"]:
+            year = int(match["year"])
+            return Window(match["year"], date(year, 1, 1), date(year, 12, 31))
+        if match["period"]:
+            return _period_window(match["period"], int(match["n"]), int(match["pyear"]))
+        return _month_window(match["part"], match["month"], int(match["myear"]))
+    except ValueError as e:
+        reason = f"{e}; " if str(e) else ""
+        raise ValueError(
+            f"cannot read {text!r} as a window: {reason}accepted forms: {', '.join(WINDOW_FORMS)}"
+        ) from None
+
+
+def _period_window(period: str, n: int, year: int) -> Window:
+    months_per_period = 3 if period == "q" else 6
+    if not 1 <= n <= 12 // months_per_period:
+        raise ValueError(f"there is no {period.upper()}{n}")
+    first_month = (n - 1) * months_per_period + 1
+    last_month = first_month + months_per_period - 1
+    last_day = calendar.monthrange(year, last_month)[1]
+    return Window(
+        f"{period.upper()}{n} {year}", date(year, first_month, 1), date(year, last_month, last_day)
+    )
+
+
+def _month_window(part: str | None, month_name: str, year: int) -> Window:
+    month = MONTHS.get(month_name)
+    if month is None:
+        raise ValueError(f"{month_name!r} is not a month")
+    month_days = calendar.monthrange(year, month)[1]
+    first, last = WINDOWS[part] if part else (1, month_days)
+    label = f"{calendar.month_name[month]} {year}"
+    if part:
+        label = f"{part}-{label}"
+    return Window(label, date(year, month, first), date(year, month, last or month_days))
+
+
+_SHORT_DURATION_RE = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse an ISO 8601 duration ('PT45M', 'P3D') or a short one ('1h30m', '2d')."""
+    compact = text.strip().replace(" ", "").lower()
+    short = _SHORT_DURATION_RE.match(compact)
+    if compact and short:
+        weeks, days, hours, minutes = (int(part or 0) for part in short.groups())
+        return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
+    try:
+        return vDuration.from_ical(compact.upper())
+    except ValueError:
+        raise ValueError(
+            f"cannot read {text!r} as a duration: use ISO 8601 ('PT45M', 'P3D', 'P1DT2H')"
+            " or a short form ('45m', '1h30m', '2d', '1w')"
+        ) from None
+
+
+def add_duration(start: datetime, length: timedelta) -> datetime:
+    """Add a duration as RFC 5545 3.3.6 means it: days on the wall clock, hours exactly.
+
+    So 'P1D' from 09:00 ends at 09:00 the next day even across a clock
+    change, while 'PT1H' is always sixty minutes.
+    """
+    days = timedelta(days=length.days)
+    wall = start + days
+    return (wall.astimezone(timezone.utc) + (length - days)).astimezone(start.tzinfo)
