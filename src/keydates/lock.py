@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 from keydates.errors import InputError, Problem
@@ -20,6 +22,7 @@ from keydates.model import Calendar
 
 LOCK_NAME = "keydates.lock"
 LOCK_VERSION = 1
+_TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -119,28 +122,55 @@ def _read(path: Path) -> tuple[str | None, dict[str, dict[str, Stamp]]]:
 
 
 def _dump(entries: dict[str, dict[str, Stamp]]) -> str:
-    data = {
-        "version": LOCK_VERSION,
-        "calendars": {
-            calendar_id: {
-                event_id: {
-                    "hash": stamp.hash,
-                    "sequence": stamp.sequence,
-                    "created": _format_time(stamp.created),
-                    "modified": _format_time(stamp.modified),
-                }
-                for event_id, stamp in sorted(events.items())
-            }
-            for calendar_id, events in sorted(entries.items())
-        },
-    }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    """The lock file's text: what json.dumps(data, indent=2) gives, written by hand.
+
+    json.dumps with indent falls back to its pure-Python encoder, which took
+    2.6 s for 100,000 events; this takes a tenth of that. The tests compare
+    both on random entries.
+    """
+    out = ['{\n  "version": ', str(LOCK_VERSION), ',\n  "calendars": ']
+    if not entries:
+        out.append("{}")
+    calendar_sep = "{\n    "
+    for calendar_id, events in sorted(entries.items()):
+        out += [calendar_sep, _json(calendar_id), ": "]
+        calendar_sep = ",\n    "
+        if not events:
+            out.append("{}")
+            continue
+        event_sep = "{\n      "
+        for event_id, stamp in sorted(events.items()):
+            out += [
+                event_sep, _json(event_id), ': {\n        "hash": ', _json(stamp.hash),
+                ',\n        "sequence": ', str(stamp.sequence),
+                ',\n        "created": "', _format_time(stamp.created),
+                '",\n        "modified": "', _format_time(stamp.modified), '"\n      }',
+            ]  # fmt: skip
+            event_sep = ",\n      "
+        out.append("\n    }")
+    if entries:
+        out.append("\n  }")
+    out.append("\n}\n")
+    return "".join(out)
+
+
+def _json(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _format_time(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Cached on the UTC time: see ical._utc for why not on `moment` itself.
+    return _utc_text(moment.astimezone(timezone.utc))
+
+
+@lru_cache(maxsize=1024)  # a build stamps many events with the same few times
+def _utc_text(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")[:19] + "Z"
 
 
 def _parse_time(text: str) -> datetime:
-    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
-    return moment.replace(tzinfo=timezone.utc)
+    # fromisoformat is ten times faster than strptime; the pattern keeps the
+    # format as strict as strptime's was.
+    if not isinstance(text, str) or not _TIME_RE.fullmatch(text):
+        raise ValueError(f"time data {text!r} does not match format '%Y-%m-%dT%H:%M:%SZ'")
+    return datetime.fromisoformat(text)
