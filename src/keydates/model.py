@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 STATUSES = ("confirmed", "tentative", "cancelled")
@@ -58,13 +59,21 @@ class Event:
         format later does not change the hash of events that don't use it.
         """
         content = {}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            default = f.default if f.default is not dataclasses.MISSING else None
+        for name, default in _event_defaults():
+            value = getattr(self, name)
             if value != default:
-                content[f.name] = value.isoformat() if isinstance(value, date) else value
+                content[name] = value.isoformat() if isinstance(value, date) else value
         text = json.dumps(content, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@cache
+def _event_defaults() -> tuple[tuple[str, object], ...]:
+    """(name, default) of Event's fields, looked up once rather than per event."""
+    return tuple(
+        (f.name, f.default if f.default is not dataclasses.MISSING else None)
+        for f in dataclasses.fields(Event)
+    )
 
 
 @dataclass(frozen=True)
