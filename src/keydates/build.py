@@ -60,7 +60,8 @@ def build(paths, out_dir: Path = DEFAULT_OUTPUT, *, frozen: bool = False, now: d
         lines = [f"{u.path}: out of date ({', '.join(u.changed)} changed); run 'keydates build' without --frozen and commit the lock file" for u in stale]
         raise KeydatesError("\n".join(lines))
     feeds = timeline.feeds()
-    outputs = {out_dir / f"{feed.id}.ics": render(feed, stamps) for feed in feeds}
+    blocks: dict[str, bytes] = {}  # each event rendered once, shared by its feeds
+    outputs = {out_dir / f"{feed.id}.ics": render(feed, stamps, blocks) for feed in feeds}
     write_files(outputs, out_dir)
     write_files({u.path: u.new.encode("utf-8") for u in stale})
     return BuildResult(timeline, [(feed, out_dir / f"{feed.id}.ics") for feed in feeds], stale)

@@ -10,8 +10,9 @@ with the strict `ical` parser.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 
 from icalendar import vDuration
 
@@ -42,6 +43,8 @@ def fold(line: str) -> str:
     Never inside a UTF-8 character, and never between a backslash and the
     character it escapes: Google drops events folded there.
     """
+    if len(line) <= FOLD_LIMIT and line.isascii():
+        return line  # most lines: no need to encode to count octets
     data = line.encode("utf-8")
     if len(data) <= FOLD_LIMIT:
         return line
@@ -62,13 +65,33 @@ def fold(line: str) -> str:
     return b"\r\n ".join(pieces).decode("utf-8")
 
 
-def render(feed: Feed, stamps: Mapping[str, Stamp]) -> bytes:
-    """Render a feed as .ics bytes; `stamps` gives each UID's lock entry."""
-    lines = list(_calendar_lines(feed, stamps))
-    return ("\r\n".join(map(fold, lines)) + "\r\n").encode("utf-8")
+def render(feed: Feed, stamps: Mapping[str, Stamp], blocks: dict[str, bytes] | None = None) -> bytes:
+    """Render a feed as .ics bytes; `stamps` gives each UID's lock entry.
+
+    `blocks` may be shared by the feeds of one build (a calendar and all.ics
+    hold the same events): each event is then escaped, folded and encoded
+    once, and the feeds share its bytes.
+    """
+    if blocks is None:
+        blocks = {}
+    entries = sorted(feed.entries, key=lambda entry: (_sort_key(entry.event), entry.uid))
+    parts = [_encode(_calendar_head(feed)), _encode(_timezones(entry.event for entry in entries))]
+    for entry in entries:
+        uid = entry.uid
+        block = blocks.get(uid)
+        if block is None:
+            block = blocks[uid] = _encode(_event_lines(uid, entry.event, stamps[uid]))
+        parts.append(block)
+    parts.append(b"END:VCALENDAR\r\n")
+    return b"".join(parts)
 
 
-def _calendar_lines(feed: Feed, stamps: Mapping[str, Stamp]) -> Iterator[str]:
+def _encode(lines: Iterable[str]) -> bytes:
+    """Folded content lines, each ended by CRLF, as UTF-8."""
+    return "".join([fold(line) + "\r\n" for line in lines]).encode("utf-8")
+
+
+def _calendar_head(feed: Feed) -> Iterator[str]:
     refresh = _duration(feed.refresh)
     yield "BEGIN:VCALENDAR"
     yield "VERSION:2.0"
@@ -85,11 +108,6 @@ def _calendar_lines(feed: Feed, stamps: Mapping[str, Stamp]) -> Iterator[str]:
         yield f"SOURCE;VALUE=URI:{feed.url}"
     yield f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}"  # VALUE is required (RFC 7986 5.7)
     yield f"X-PUBLISHED-TTL:{refresh}"
-    events = sorted(feed.entries, key=lambda entry: (_sort_key(entry.event), entry.uid))
-    yield from _timezones(entry.event for entry in events)
-    for entry in events:
-        yield from _event_lines(entry.uid, entry.event, stamps[entry.uid])
-    yield "END:VCALENDAR"
 
 
 def _event_lines(uid: str, event: Event, stamp: Stamp) -> Iterator[str]:
@@ -145,12 +163,12 @@ def describe(event: Event) -> str:
 
 def _when(name: str, value: date | datetime, tz: str | None) -> str:
     if not isinstance(value, datetime):
-        return f"{name};VALUE=DATE:{value:%Y%m%d}"  # all-day: no TZID (RFC 5545 3.3.4)
+        return f"{name};VALUE=DATE:{_basic(value)}"  # all-day: no TZID (RFC 5545 3.3.4)
     if tz is None or _ambiguous(value):
         # Fixed offsets, and wall times repeated when clocks go back (which
         # ical.js and libical read differently from the RFC), go out in UTC.
         return f"{name}:{_utc(value)}"
-    return f"{name};TZID={tz}:{value:%Y%m%dT%H%M%S}"
+    return f"{name};TZID={tz}:{_basic(value)}"
 
 
 def _ambiguous(value: datetime) -> bool:
@@ -176,7 +194,25 @@ def _sort_key(event: Event) -> datetime:
 
 
 def _utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    # Cached on the UTC time only: aware times in one zone compare equal when
+    # their wall times are, even the two 01:15s of a night clocks go back.
+    return _utc_text(moment.astimezone(timezone.utc))
+
+
+@lru_cache(maxsize=1024)  # DTSTAMP, CREATED and LAST-MODIFIED repeat a few values
+def _utc_text(moment: datetime) -> str:
+    return _basic(moment) + "Z"
+
+
+def _basic(value: date | datetime) -> str:
+    """ISO 8601 basic format, as RFC 5545 writes DATE and local DATE-TIME.
+
+    From isoformat(), which is faster than strftime and, unlike glibc's %Y,
+    always gives four digits of year.
+    """
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")[:19].replace("-", "").replace(":", "")
+    return value.isoformat().replace("-", "")
 
 
 def _duration(length: timedelta) -> str:
