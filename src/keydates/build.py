@@ -7,9 +7,11 @@ replaces a good published feed.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -53,6 +55,28 @@ def load_timeline(paths) -> Timeline:
 
 def build(paths, out_dir: Path = DEFAULT_OUTPUT, *, frozen: bool = False, now: datetime | None = None) -> BuildResult:
     """Compile event files to out_dir/<calendar>.ics and out_dir/all.ics."""
+    with _without_cycle_collector():
+        return _build(paths, out_dir, frozen, now)
+
+
+@contextmanager
+def _without_cycle_collector():
+    """Pause Python's cycle collector while a build runs.
+
+    A build allocates millions of objects (TOML tables, events, lines) that
+    form no reference cycles; the collector kept rescanning them and took a
+    fifth of a 100,000-event build. Reference counting still frees memory.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(paths, out_dir: Path, frozen: bool, now: datetime | None) -> BuildResult:
     timeline = load_timeline(paths)
     stamps, lock_updates = lock.plan(timeline.calendars, now or lock.now_utc())
     stale = [update for update in lock_updates if update.old != update.new]
@@ -67,6 +91,19 @@ def build(paths, out_dir: Path = DEFAULT_OUTPUT, *, frozen: bool = False, now: d
     return BuildResult(timeline, [(feed, out_dir / f"{feed.id}.ics") for feed in feeds], stale)
 
 
+def _same_content(path: Path, data: bytes) -> bool:
+    """Whether the file holds exactly `data`, read in pieces (feeds can be large)."""
+    if not path.is_file() or path.stat().st_size != len(data):
+        return False
+    view, offset = memoryview(data), 0
+    with path.open("rb") as file:
+        while piece := file.read(1 << 20):
+            if view[offset : offset + len(piece)] != piece:
+                return False
+            offset += len(piece)
+    return offset == len(data)
+
+
 def write_files(contents: dict[Path, bytes], folder: Path | None = None) -> None:
     """Write every file atomically, or none: all temporary files first, then renames."""
     try:
@@ -75,7 +112,7 @@ def write_files(contents: dict[Path, bytes], folder: Path | None = None) -> None
         staged = []
         try:
             for path, data in contents.items():
-                if path.exists() and path.read_bytes() == data:
+                if _same_content(path, data):
                     continue  # unchanged: keep its mtime for HTTP caches
                 handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
                 staged.append((temp, path))
