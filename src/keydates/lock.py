@@ -22,6 +22,7 @@ from keydates.model import Calendar
 
 LOCK_NAME = "keydates.lock"
 LOCK_VERSION = 1
+_PLAIN_RE = re.compile(r"[a-z0-9-]*", re.ASCII)
 _TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", re.ASCII)
 
 
@@ -155,6 +156,8 @@ def _dump(entries: dict[str, dict[str, Stamp]]) -> str:
 
 
 def _json(text: str) -> str:
+    if _PLAIN_RE.fullmatch(text):
+        return f'"{text}"'  # ids and hashes: nothing to escape
     return json.dumps(text, ensure_ascii=False)
 
 

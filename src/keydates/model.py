@@ -15,6 +15,8 @@ from functools import cache
 from pathlib import Path
 
 STATUSES = ("confirmed", "tentative", "cancelled")
+# What json.dumps(content, sort_keys=True, ensure_ascii=False) uses, made once.
+_HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class Event:
             value = getattr(self, name)
             if value != default:
                 content[name] = value.isoformat() if isinstance(value, date) else value
-        text = json.dumps(content, sort_keys=True, ensure_ascii=False)
+        text = _HASH_JSON.encode(content)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
