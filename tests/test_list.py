@@ -45,6 +45,7 @@ def test_json_has_one_object_per_occurrence():
         "timezone": None,
         "when": None,
         "status": "confirmed",
+        "repeat": None,
         "tags": ["holiday", "china"],
         "url": "https://coincentral.com/alibaba-baba-stock-company-spends-431m-on-lunar-new-year-ai-promotion",
         "location": None,

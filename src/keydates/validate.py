@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import zoneinfo
+from zoneinfo import ZoneInfo
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
@@ -17,15 +18,17 @@ from urllib.parse import urlsplit
 from keydates.errors import InputError, Problem
 from keydates.load import Source
 from keydates.model import STATUSES, Calendar, Event
-from keydates.when import add_duration, parse_duration, parse_window
+from keydates.recurrence import is_occurrence, make_rule
+from keydates.when import add_duration, parse_duration, parse_window, reminder_trigger
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESERVED_CALENDAR_IDS = {"all"}  # all.ics combines every calendar
 TOP_KEYS = ("calendar", "event")
-CALENDAR_KEYS = ("id", "name", "description", "timezone", "refresh", "url")
+CALENDAR_KEYS = ("id", "name", "description", "timezone", "refresh", "url", "remind")
 EVENT_KEYS = (
     "id", "title", "date", "start", "end", "duration", "when", "timezone",
     "description", "location", "url", "tags", "status", "busy",
+    "repeat", "until", "count", "except", "remind",
 )  # fmt: skip
 WHEN_KEYS = ("date", "start", "when")
 DEFAULT_TIMED_LENGTH = timedelta(hours=1)
@@ -70,6 +73,7 @@ class _FileChecker:
     def __init__(self, path: Path):
         self.path = path
         self.problems: list[Problem] = []
+        self.default_remind: tuple[str, ...] = ()  # the calendar's `remind`
 
     def error(self, message: str, event: str | None = None, field: str | None = None) -> None:
         self.problems.append(Problem(self.path, message, event, field))
@@ -103,6 +107,7 @@ class _FileChecker:
         description = fields.get("description", _text) or ""
         refresh = fields.get("refresh", _positive_duration) or timedelta(hours=6)
         url = fields.get("url", _http_url) or ""
+        self.default_remind = fields.get("remind", _reminder_phrases) or ()
 
         raw_events = data.get("event", [])
         if not isinstance(raw_events, list) or not all(isinstance(e, dict) for e in raw_events):
@@ -159,6 +164,10 @@ class _FileChecker:
         if event_id is None or title is None or span is None:
             return None
         start, end, tz, window = span
+        repeat, exceptions = self.recurrence(raw, fields, label, start, tz)
+        reminders = self.reminders(raw, fields, label, start)
+        if repeat is False or reminders is None:
+            return None
         if window and status is None:
             status = "tentative"  # a window is an expectation, not a fixed date
         if busy is None:
@@ -169,8 +178,68 @@ class _FileChecker:
             self.warn(f"title is longer than Outlook shows ({OUTLOOK_TITLE_LIMIT} characters); put details in description", label, "title")
         return Event(
             event_id, title, start, end, tz, window, description, location, url,
-            tags, status or "confirmed", busy,
+            tags, status or "confirmed", busy, repeat, exceptions, reminders,
         )  # fmt: skip
+
+    def recurrence(self, raw: dict, fields: _Fields, label: str, start, tz: str | None):
+        """(RRULE value or None, EXDATEs); (False, ()) after reporting a problem."""
+        for key in ("until", "count", "except"):
+            if key in raw and "repeat" not in raw:
+                self.error("only goes with repeat", label, key)
+                return False, ()
+        if "repeat" not in raw:
+            return None, ()
+        if "when" in raw:
+            self.error("a window cannot repeat; give a date or start", label, "repeat")
+            return False, ()
+        until = fields.get("until", _day_or_time) if "until" in raw else None
+        count = fields.get("count", _positive_int) if "count" in raw else None
+        if ("until" in raw and until is None) or ("count" in raw and count is None):
+            return False, ()
+        text = fields.get("repeat", _text)
+        if text is None:
+            return False, ()
+        try:
+            rule = make_rule(text, start, tz, until, count)
+        except ValueError as e:
+            self.error(str(e), label, "repeat")
+            return False, ()
+        exceptions = fields.get("except", lambda value: self.exceptions(value, start, tz, rule))
+        if "except" in raw and exceptions is None:
+            return False, ()
+        return rule, exceptions or ()
+
+    def exceptions(self, value, start, tz: str | None, rule: str) -> tuple:
+        """EXDATEs: each the same kind as start and an occurrence of the rule."""
+        items = value if isinstance(value, list) else [value]
+        timed = isinstance(start, datetime)
+        result = []
+        for item in items:
+            day = _day_or_time(item)
+            if timed and not isinstance(day, datetime):
+                day = datetime.combine(day, start.astimezone(ZoneInfo(tz) if tz else timezone.utc).time())
+            if not timed and isinstance(day, datetime):
+                raise InvalidValue(f"{_show(day)} has a time of day but the event is all-day; give the date")
+            if timed and day.tzinfo is None:
+                day = day.replace(tzinfo=ZoneInfo(tz) if tz else timezone.utc)
+            if not is_occurrence(rule, start, tz, day):
+                raise InvalidValue(f"{_show(day)} is not an occurrence of {rule}")
+            result.append(day)
+        return tuple(sorted(set(result)))
+
+    def reminders(self, raw: dict, fields: _Fields, label: str, start) -> tuple | None:
+        """Alarm triggers; the calendar's `remind` applies when the event has none."""
+        phrases = fields.get("remind", _reminder_phrases) if "remind" in raw else self.default_remind
+        if phrases is None:
+            return None
+        triggers = []
+        for phrase in phrases:
+            try:
+                triggers.append(reminder_trigger(phrase, start))
+            except ValueError as e:
+                self.error(str(e), label, "remind")
+                return None
+        return tuple(dict.fromkeys(triggers))
 
     def span(self, raw: dict, fields: _Fields, label: str, calendar_tz: str | None):
         """Work out (start, end, timezone, window phrase) from the one way of saying when."""
@@ -349,6 +418,23 @@ def _zone_name(value) -> str:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise InvalidValue(f"unknown time zone {name!r}{_did_you_mean(name, sorted(_zone_names()))}; use an IANA name like 'Asia/Shanghai'") from None
     return name
+
+
+def _positive_int(value) -> int:
+    number = _expect(value, int)
+    if number < 1:
+        raise InvalidValue(f"expected a whole number of at least 1, got {number}")
+    return number
+
+
+def _reminder_phrases(value) -> tuple[str, ...]:
+    """A list of reminder phrases, checked later against each event's start."""
+    items = _expect(value, list)
+    if not all(isinstance(item, str) and item.strip() for item in items):
+        raise InvalidValue(f"expected a list of reminders like [\"1d\", \"09:00 the day before\"], got {items!r}")
+    for item in items:
+        reminder_trigger(item, date(2000, 1, 1))  # the form, before any event
+    return tuple(items)
 
 
 def _positive_duration(value) -> timedelta:
