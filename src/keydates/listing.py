@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -119,9 +120,14 @@ def _table(rows: list[Row], today: date) -> str:
             cells.insert(2, row.entry.calendar_id)
         table.append(cells)
     header = ["WHEN", "EVENT", *(["CALENDAR"] if show_calendar else []), "TAGS", ""]
-    widths = [max(len(cells[i]) for cells in [header, *table]) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip() for cells in [header, *table]]
+    widths = [max(_width(cells[i]) for cells in [header, *table]) for i in range(len(header))]
+    lines = ["  ".join(cell + " " * (width - _width(cell)) for cell, width in zip(cells, widths)).rstrip() for cells in [header, *table]]
     return "\n".join(lines) + "\n"
+
+
+def _width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def when_text(row: Row) -> str:

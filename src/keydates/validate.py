@@ -11,6 +11,7 @@ import re
 import zoneinfo
 from zoneinfo import ZoneInfo
 from datetime import date, datetime, timedelta, timezone
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,7 +24,8 @@ from keydates.when import add_duration, parse_duration, parse_window, reminder_t
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESERVED_CALENDAR_IDS = {"all"}  # all.ics combines every calendar
-TOP_KEYS = ("calendar", "event")
+TOP_KEYS = ("calendar", "event", "holidays")
+HOLIDAY_KEYS = ("country", "subdiv", "years", "language", "only", "blocks", "id", "tags")
 CALENDAR_KEYS = ("id", "name", "description", "timezone", "refresh", "url", "remind")
 EVENT_KEYS = (
     "id", "title", "date", "start", "end", "duration", "when", "timezone",
@@ -113,12 +115,74 @@ class _FileChecker:
         if not isinstance(raw_events, list) or not all(isinstance(e, dict) for e in raw_events):
             self.error("must be a list of [[event]] tables", field="event")
             raw_events = []
-        if not raw_events:
+        if not raw_events and not data.get("holidays"):
             self.warn("no events in this calendar", field="event")
         events = self.events(raw_events, tz)
-        if calendar_id is None or name is None or tz is None or events is None:
+        holiday_events = self.holidays(data.get("holidays", []))
+        if events is not None and holiday_events is not None:
+            events = self.merge_holidays(events, holiday_events)
+        if calendar_id is None or name is None or tz is None or events is None or holiday_events is None:
             return None
         return Calendar(calendar_id, name, tz, self.path, description, refresh, url, tuple(events))
+
+    # -- public holidays from the `holidays` package -------------------------
+
+    def holidays(self, tables) -> list[Event] | None:
+        """Events for every [[holidays]] table; None after reporting a problem."""
+        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+            self.error("must be a list of [[holidays]] tables", field="holidays")
+            return None
+        events, ok = [], True
+        for position, table in enumerate(tables, start=1):
+            found = self.holiday_table(table, f"[[holidays]] #{position}")
+            if found is None:
+                ok = False
+            else:
+                events.extend(found)
+        return events if ok else None
+
+    def holiday_table(self, table: dict, label: str) -> list[Event] | None:
+        from keydates.publicholidays import HolidaySourceError, holiday_blocks  # imports `holidays`: slow
+
+        errors_before = self.error_count()
+        self.unknown_keys(table, HOLIDAY_KEYS, label)
+        fields = _Fields(self, table, label)
+        country = fields.get("country", _text, required=True)
+        years = fields.get("years", lambda v: v if isinstance(v, int) else _expect(v, list), required=True)
+        subdiv = fields.get("subdiv", _text)
+        language = fields.get("language", _text)
+        only = fields.get("only", lambda v: v, expected_type=list) or ()
+        blocks = bool(fields.get("blocks", _bool))
+        event_id = fields.get("id", _event_id)
+        extra_tags = fields.get("tags", _tags) or ()
+        if self.error_count() > errors_before:
+            return None
+        years = [years] if isinstance(years, int) else years
+        try:
+            found = holiday_blocks(country, years, subdiv=subdiv, language=language, only=only, blocks=blocks)
+        except HolidaySourceError as e:
+            self.error(e.message, label, e.field)
+            return None
+        if event_id is not None:
+            if len(found) != 1:
+                self.error(f"names a single holiday, but this table gives {len(found)}: narrow it with only", label, "id")
+                return None
+            found = [replace(found[0], id=event_id)]
+        where = country.upper() + (f"-{subdiv}" if subdiv else "")
+        events = []
+        for block in found:
+            event = _holiday_event(block, where, blocks, extra_tags)
+            reminders = self.reminders({}, fields, f"holiday '{block.id}'", event.start)
+            events.append(replace(event, reminders=reminders or ()))
+        return events
+
+    def merge_holidays(self, events: list[Event], holiday_events: list[Event]) -> list[Event]:
+        ids = {event.id for event in events}
+        for event in holiday_events:
+            if event.id in ids:
+                self.error(f"the holiday id '{event.id}' is also an event's id; set id in [[holidays]] or rename the event", field="holidays")
+            ids.add(event.id)
+        return events + holiday_events
 
     def _id_from_file_name(self) -> str | None:
         stem = self.path.stem
@@ -348,6 +412,17 @@ class _FileChecker:
             self.error(f"{_show(local)} does not exist in {tz_name} (the clocks skip that hour)", label, field)
             return None
         return aware
+
+
+def _holiday_event(block, where: str, blocks: bool, extra_tags: tuple[str, ...]) -> Event:
+    """A holiday block as an all-day, free event tagged `holiday`."""
+    days = (block.last - block.first).days + 1
+    lines = [f"Public holiday ({where}): {', '.join(block.names)}."]
+    if blocks and days > 1:
+        lines.append(f"{days} days off, {block.first:%a %d %b} to {block.last:%a %d %b %Y}, weekends and days off in lieu included.")
+    lines.append("From the holidays package (github.com/vacanza/holidays).")
+    tags = tuple(dict.fromkeys(("holiday", *extra_tags)))
+    return Event(block.id, block.title, block.first, block.last + timedelta(days=1), description="\n".join(lines), tags=tags)
 
 
 class _Fields:
