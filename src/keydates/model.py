@@ -15,8 +15,6 @@ from functools import cache
 from pathlib import Path
 
 STATUSES = ("confirmed", "tentative", "cancelled")
-# What json.dumps(content, sort_keys=True, ensure_ascii=False) uses, made once.
-_HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -41,6 +39,9 @@ class Event:
     tags: tuple[str, ...] = ()
     status: str = "confirmed"
     busy: bool = False
+    repeat: str | None = None  # an RRULE value, UNTIL already in its RFC 5545 form
+    exceptions: tuple[date | datetime, ...] = ()  # EXDATEs, same kind as start
+    reminders: tuple[timedelta, ...] = ()  # alarm triggers relative to the start
 
     @property
     def all_day(self) -> bool:
@@ -64,7 +65,7 @@ class Event:
         for name, default in _event_defaults():
             value = getattr(self, name)
             if value != default:
-                content[name] = value.isoformat() if isinstance(value, date) else value
+                content[name] = value
         text = _HASH_JSON.encode(content)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -76,6 +77,20 @@ def _event_defaults() -> tuple[tuple[str, object], ...]:
         (f.name, f.default if f.default is not dataclasses.MISSING else None)
         for f in dataclasses.fields(Event)
     )
+
+
+def _plain(value) -> str:
+    """JSON for the few non-JSON values an Event holds."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value.total_seconds())
+    raise TypeError(type(value).__name__)
+
+
+# What json.dumps(content, sort_keys=True, ensure_ascii=False, default=_plain)
+# uses, made once: json.dumps with keyword arguments makes one per call.
+_HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=_plain)
 
 
 @dataclass(frozen=True)
