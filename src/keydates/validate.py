@@ -75,16 +75,15 @@ class _FileChecker:
     def __init__(self, path: Path):
         self.path = path
         self.problems: list[Problem] = []
+        self.errors = 0  # counted as they come: a count over problems per event was quadratic
         self.default_remind: tuple[str, ...] = ()  # the calendar's `remind`
 
     def error(self, message: str, event: str | None = None, field: str | None = None) -> None:
         self.problems.append(Problem(self.path, message, event, field))
+        self.errors += 1
 
     def warn(self, message: str, event: str | None = None, field: str | None = None) -> None:
         self.problems.append(Problem(self.path, message, event, field, warning=True))
-
-    def error_count(self) -> int:
-        return sum(not p.warning for p in self.problems)
 
     def unknown_keys(self, table: dict, known: tuple[str, ...], event: str | None, prefix: str = "") -> None:
         for key in table:
@@ -144,7 +143,7 @@ class _FileChecker:
     def holiday_table(self, table: dict, label: str) -> list[Event] | None:
         from keydates.publicholidays import HolidaySourceError, holiday_blocks  # imports `holidays`: slow
 
-        errors_before = self.error_count()
+        errors_before = self.errors
         self.unknown_keys(table, HOLIDAY_KEYS, label)
         fields = _Fields(self, table, label)
         country = fields.get("country", _text, required=True)
@@ -155,7 +154,7 @@ class _FileChecker:
         blocks = bool(fields.get("blocks", _bool))
         event_id = fields.get("id", _event_id)
         extra_tags = fields.get("tags", _tags) or ()
-        if self.error_count() > errors_before:
+        if self.errors > errors_before:
             return None
         years = [years] if isinstance(years, int) else years
         try:
@@ -205,9 +204,9 @@ class _FileChecker:
                 ok = False
             elif isinstance(raw_id, str):
                 first_seen[raw_id] = position
-            errors_before = self.error_count()
+            errors_before = self.errors
             event = self.event(raw, label, calendar_tz)
-            if event is None or self.error_count() > errors_before:
+            if event is None or self.errors > errors_before:
                 ok = False
             else:
                 events.append(event)
