@@ -84,7 +84,7 @@ def plan(calendars: list[Calendar], now: datetime) -> tuple[dict[str, Stamp], li
                     stamp = Stamp(content, old.sequence + 1, old.created, max(now, old.modified))
                 else:
                     stamp = old
-                if stamp != old:
+                if stamp is not old:  # new or changed (cheaper than comparing fields)
                     changed.append(f"{calendar.id}/{event.id}")
                 new_events[event.id] = stamp
                 stamps[calendar.uid_of(event)] = stamp
@@ -171,6 +171,7 @@ def _utc_text(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")[:19] + "Z"
 
 
+@lru_cache(maxsize=1024)  # a lock holds the same few times many times over
 def _parse_time(text: str) -> datetime:
     # fromisoformat is ten times faster than strptime; the pattern keeps the
     # format as strict as strptime's was.
