@@ -3,6 +3,9 @@ event and field, no traceback, and nothing written."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from conftest import CALENDAR_HEADER, event_file, run
@@ -15,62 +18,29 @@ date = 2026-02-06
 url = "https://example.com/"
 """
 
-# (event body, message expected on stderr); the file is events/test.toml
-BAD_EVENTS = [
-    ("invalid-toml", 'id = "a"\ntitle = "x\n', "events/test.toml: invalid TOML: Illegal character '\\n' (at line"),
-    ("missing-id", '[[event]]\ntitle = "A"\ndate = 2026-02-06', "events/test.toml: event #1: id: missing (required)"),
-    ("duplicate-id", GOOD + GOOD, "events/test.toml: event 'ok': id: duplicate id (event #1 has it too)"),
-    ("bad-id", '[[event]]\nid = "Deep Seek"\ntitle = "A"\ndate = 2026-02-06', "events/test.toml: event 'Deep Seek': id: 'Deep Seek' is not a valid id: use lower-case letters, digits and single hyphens"),
-    ("id-not-string", '[[event]]\nid = 5\ntitle = "A"\ndate = 2026-02-06', "events/test.toml: event #1: id: expected a string, got integer 5"),
-    ("missing-title", '[[event]]\nid = "a"\ndate = 2026-02-06', "events/test.toml: event 'a': title: missing (required)"),
-    ("empty-title", '[[event]]\nid = "a"\ntitle = " "\ndate = 2026-02-06', "events/test.toml: event 'a': title: must not be empty"),
-    ("no-when", '[[event]]\nid = "a"\ntitle = "A"', "events/test.toml: event 'a': date: no date: give exactly one of date, start (with end or duration) or when"),
-    ("two-whens", '[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-02-06\nwhen = "mid-february 2026"', "events/test.toml: event 'a': when: give only one way of saying when, not date and when"),
-    ("end-without-start", '[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-02-06\nend = 2026-02-07', "events/test.toml: event 'a': end: only goes with start (this event uses date)"),
-    ("end-and-duration", '[[event]]\nid = "a"\ntitle = "A"\nstart = 2026-02-06\nend = 2026-02-07\nduration = "P1D"', "events/test.toml: event 'a': duration: give end or duration, not both"),
-    ("end-before-start", '[[event]]\nid = "deepseek-v4"\ntitle = "A"\nstart = 2026-02-15\nend = 2026-02-10', "events/test.toml: event 'deepseek-v4': end: 2026-02-10 is before start 2026-02-15"),
-    ("timed-end-before-start", '[[event]]\nid = "a"\ntitle = "A"\nstart = 2026-02-15T10:00:00\nend = 2026-02-15T09:00:00', "events/test.toml: event 'a': end: 2026-02-15T09:00 is before start 2026-02-15T10:00"),
-    ("impossible-date-toml", '[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-02-30', "events/test.toml: invalid TOML: Invalid date or datetime (at line"),
-    ("impossible-date-string", '[[event]]\nid = "a"\ntitle = "A"\ndate = "2026-02-30"', "events/test.toml: event 'a': date: '2026-02-30' is not a valid date (day is out of range for month)"),
-    ("date-with-time", '[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-02-06T10:00:00', "events/test.toml: event 'a': date: 2026-02-06T10:00 has a time of day; date takes a day like 2026-02-06"),
-    ("mixed-start-end", '[[event]]\nid = "a"\ntitle = "A"\nstart = 2026-02-06\nend = 2026-02-07T10:00:00', "events/test.toml: event 'a': end: 2026-02-07T10:00 has a time of day but start 2026-02-06 has none"),
-    ("unknown-event-zone", '[[event]]\nid = "a"\ntitle = "A"\nstart = 2026-02-06T10:00:00\ntimezone = "Asia/Shangai"', "events/test.toml: event 'a': timezone: unknown time zone 'Asia/Shangai' (did you mean 'Asia/Shanghai'?); use an IANA name"),
-    ("zone-on-all-day", '[[event]]\nid = "a"\ntitle = "A"\nstart = 2026-02-06\ntimezone = "UTC"', "events/test.toml: event 'a': timezone: all-day events have no time zone"),
-    ("zone-with-offset", '[[event]]\nid = "a"\ntitle = "A"\nstart = 2026-02-06T10:00:00+08:00\ntimezone = "UTC"', "events/test.toml: event 'a': timezone: start has a UTC offset already"),
-    ("skipped-hour", '[[event]]\nid = "a"\ntitle = "A"\nstart = 2026-03-08T02:30:00\ntimezone = "America/New_York"', "events/test.toml: event 'a': start: 2026-03-08T02:30 does not exist in America/New_York (the clocks skip that hour)"),
-    ("bad-window", '[[event]]\nid = "a"\ntitle = "A"\nwhen = "mid-febuary 2026"', "events/test.toml: event 'a': when: cannot read 'mid-febuary 2026' as a window: 'febuary' is not a month; accepted forms: early|mid|late MONTH YEAR"),
-    ("window-not-string", '[[event]]\nid = "a"\ntitle = "A"\nwhen = 2026', "events/test.toml: event 'a': when: expected a string, got integer 2026"),
-    ("unknown-key", '[[event]]\nid = "a"\ntitel = "A"\ndate = 2026-02-06', "events/test.toml: event 'a': titel: unknown key (did you mean 'title'?)"),
-    ("unknown-key-far", '[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-02-06\ncolour_scheme = 1', "events/test.toml: event 'a': colour_scheme: unknown key"),
-    ("bad-status", '[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-02-06\nstatus = "maybe"', "events/test.toml: event 'a': status: unknown status 'maybe': accepted values are confirmed, tentative, cancelled"),
-    ("bad-tags", '[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-02-06\ntags = "earnings"', "events/test.toml: event 'a': tags: expected a list, got string 'earnings'"),
-    ("comma-in-tag", '[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-02-06\ntags = ["a, b"]', "events/test.toml: event 'a': tags: 'a, b': a tag cannot contain a comma (calendar apps split tags at commas)"),
-    ("bad-busy", '[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-02-06\nbusy = "yes"', "events/test.toml: event 'a': busy: expected true or false, got string 'yes'"),
-    ("bad-url", '[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-02-06\nurl = "example.com"', "events/test.toml: event 'a': url: 'example.com' is not a web address (expected http:// or https://)"),
-    ("bad-duration", '[[event]]\nid = "a"\ntitle = "A"\nstart = 2026-02-06T10:00:00\nduration = "an hour"', "events/test.toml: event 'a': duration: cannot read 'an hour' as a duration"),
-    ("partial-day-duration", '[[event]]\nid = "a"\ntitle = "A"\nstart = 2026-02-06\nduration = "PT5H"', "events/test.toml: event 'a': duration: an all-day event lasts whole days, not 5:00:00"),
-    ("unknown-top-key", '[[events]]\nid = "a"', "events/test.toml: events: unknown key (did you mean 'event'?)"),
-]
-
-BAD_CALENDARS = [
-    ("events-not-tables", 'event = ["a"]\n' + CALENDAR_HEADER, "events/test.toml: event: must be a list of [[event]] tables"),
-    ("missing-calendar", "[[event]]\nid = \"a\"\ntitle = \"A\"\ndate = 2026-02-06\n", "events/test.toml: [calendar]: missing [calendar] table (with at least name and timezone)"),
-    ("unknown-calendar-zone", '[calendar]\nname = "T"\ntimezone = "Mars/Olympus"\n' + GOOD, "events/test.toml: [calendar] timezone: unknown time zone 'Mars/Olympus'"),
-    ("missing-name", '[calendar]\ntimezone = "UTC"\n' + GOOD, "events/test.toml: [calendar] name: missing (required)"),
-    ("missing-zone", '[calendar]\nname = "T"\n' + GOOD, "events/test.toml: [calendar] timezone: missing (required)"),
-    ("unknown-calendar-key", '[calendar]\nname = "T"\ntimezone = "UTC"\ntimzone = "UTC"\n' + GOOD, "events/test.toml: [calendar] timzone: unknown key (did you mean 'timezone'?)"),
-    ("reserved-calendar-id", '[calendar]\nid = "all"\nname = "T"\ntimezone = "UTC"\n' + GOOD, "events/test.toml: [calendar] id: 'all' is reserved (all.ics combines every calendar)"),
-    ("bad-refresh", '[calendar]\nname = "T"\ntimezone = "UTC"\nrefresh = "often"\n' + GOOD, "events/test.toml: [calendar] refresh: cannot read 'often' as a duration"),
-]
+# The corpus of bad input: one file per case in tests/data/bad/, whose first
+# line says the message it must produce after "error: events/<case>.toml: ".
+BAD_FILES = sorted((Path(__file__).parent / "data" / "bad").glob("*.toml"))
+EXPECT = "# expect: "
 
 
-@pytest.mark.parametrize(("body", "message"), [case[1:] for case in BAD_EVENTS + BAD_CALENDARS], ids=[case[0] for case in BAD_EVENTS + BAD_CALENDARS])
+def expected_message(path: Path) -> str:
+    first = path.read_bytes().split(b"\n", 1)[0].decode("utf-8")
+    assert first.startswith(EXPECT), f"{path.name}: the first line must be '{EXPECT}<message>'"
+    return first[len(EXPECT) :]
+
+
+def test_corpus_is_there():
+    assert len(BAD_FILES) >= 60
+
+
+@pytest.mark.parametrize("source", BAD_FILES, ids=[path.stem for path in BAD_FILES])
 @pytest.mark.parametrize("command", ["build", "check", "list"])
-def test_bad_input_is_reported_and_nothing_written(tmp_path, monkeypatch, body, message, command):
+def test_bad_input_is_reported_and_nothing_written(tmp_path, monkeypatch, source, command):
     monkeypatch.chdir(tmp_path)
-    text = body if "[calendar]" in body or "missing [calendar]" in message else CALENDAR_HEADER + "\n" + body
     (tmp_path / "events").mkdir()
-    (tmp_path / "events" / "test.toml").write_text(text, encoding="utf-8")
+    shutil.copyfile(source, tmp_path / "events" / source.name)
+    message = f"events/{source.name}: {expected_message(source)}"
     result = run(command)
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
