@@ -34,6 +34,10 @@ EVENT_KEYS = (
 )  # fmt: skip
 WHEN_KEYS = ("date", "start", "when")
 DEFAULT_TIMED_LENGTH = timedelta(hours=1)
+# From the first full year of the Gregorian calendar (RFC 5545 3.3.4 uses
+# it); far-off years made date arithmetic overflow and zones take seconds.
+FIRST_YEAR, LAST_YEAR = 1583, 2999
+LONGEST = timedelta(days=100 * 365)  # for durations; keeps ends within datetime's range
 OUTLOOK_TITLE_LIMIT = 255  # Outlook cuts SUMMARY at 255 UTF-16 units
 
 TYPE_NAMES = {
@@ -325,7 +329,7 @@ class _FileChecker:
             day = fields.get("date", _day)
             return None if day is None else (day, day + timedelta(days=1), None, None)
         if given == ["when"]:
-            window = fields.get("when", parse_window, expected_type=str)
+            window = fields.get("when", _window, expected_type=str)
             return None if window is None else (window.first, window.last + timedelta(days=1), None, window.phrase)
 
         start = fields.get("start", _day_or_time)
@@ -459,7 +463,19 @@ def _text(value) -> str:
     text = _expect(value, str)
     if not text.strip():
         raise InvalidValue("must not be empty")
+    _no_controls(text)
     return text
+
+
+# ASCII control characters other than tab and line breaks: iCalendar TEXT
+# cannot hold them (RFC 5545 3.3.11, TSAFE-CHAR), escaped or not.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_controls(text: str) -> None:
+    found = _CONTROL_RE.search(text)
+    if found:
+        raise InvalidValue(f"contains the control character U+{ord(found.group()):04X}, which calendars cannot hold")
 
 
 def _bool(value) -> bool:
@@ -515,7 +531,22 @@ def _positive_duration(value) -> timedelta:
     length = parse_duration(_expect(value, str))
     if length <= timedelta(0):
         raise InvalidValue(f"{value!r} is not a positive duration")
+    if length > LONGEST:
+        raise InvalidValue(f"{value!r} is longer than {LONGEST.days // 365} years")
     return length
+
+
+def _in_range(value: date) -> date:
+    """Keep dates where calendar apps, zone data and date arithmetic all work."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise InvalidValue(f"{_show(value)} is out of range: keydates takes years {FIRST_YEAR} to {LAST_YEAR}")
+    return value
+
+
+def _window(value):
+    window = parse_window(value)
+    _in_range(window.first)
+    return window
 
 
 def _day(value) -> date:
@@ -523,7 +554,7 @@ def _day(value) -> date:
         value = _parse_iso(value)
     if isinstance(value, datetime):
         raise InvalidValue(f"{_show(value)} has a time of day; date takes a day like 2026-02-06 (for a time, use start)")
-    return _expect(value, date)
+    return _in_range(_expect(value, date))
 
 
 def _day_or_time(value) -> date | datetime:
@@ -531,7 +562,7 @@ def _day_or_time(value) -> date | datetime:
         value = _parse_iso(value)
     if not isinstance(value, date):
         raise InvalidValue(f"expected a date (2026-02-06) or a date and time (2026-02-06T09:30:00), got {_describe(value)}")
-    return value
+    return _in_range(value)
 
 
 def _parse_iso(text: str) -> date | datetime:
@@ -562,6 +593,7 @@ def _tags(value) -> tuple[str, ...]:
     for item in items:
         if not isinstance(item, str) or not item.strip():
             raise InvalidValue(f"expected a list of non-empty strings, got {_describe(item)} in it")
+        _no_controls(item)
         if "," in item:
             # RFC 5545 allows an escaped comma in CATEGORIES, but icalendar,
             # the `ical` parser and calendar apps split the tag there.
