@@ -11,7 +11,8 @@ import gc
 import logging
 import os
 import tempfile
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -53,10 +54,26 @@ def load_timeline(paths) -> Timeline:
     return Timeline(calendars, warnings)
 
 
-def build(paths, out_dir: Path = DEFAULT_OUTPUT, *, frozen: bool = False, now: datetime | None = None) -> BuildResult:
-    """Compile event files to out_dir/<calendar>.ics and out_dir/all.ics."""
+Progress = Callable[[int], AbstractContextManager[Callable[[int], None]]]
+
+
+@contextmanager
+def no_progress(total: int) -> Iterator[Callable[[int], None]]:
+    """The default Progress: given the number of events to render, report nothing."""
+    yield lambda done: None
+
+
+def build(
+    paths, out_dir: Path = DEFAULT_OUTPUT, *, frozen: bool = False, now: datetime | None = None,
+    progress: Progress = no_progress,
+) -> BuildResult:
+    """Compile event files to out_dir/<calendar>.ics and out_dir/all.ics.
+
+    `progress(total)` is entered before rendering, with the number of events
+    to render; what it yields is called with the number of each batch done.
+    """
     with _without_cycle_collector():
-        return _build(paths, out_dir, frozen, now)
+        return _build(paths, out_dir, frozen, now, progress)
 
 
 @contextmanager
@@ -76,7 +93,7 @@ def _without_cycle_collector():
             gc.enable()
 
 
-def _build(paths, out_dir: Path, frozen: bool, now: datetime | None) -> BuildResult:
+def _build(paths, out_dir: Path, frozen: bool, now: datetime | None, progress: Progress) -> BuildResult:
     timeline = load_timeline(paths)
     stamps, lock_updates = lock.plan(timeline.calendars, now or lock.now_utc())
     stale = [update for update in lock_updates if update.old != update.new]
@@ -85,7 +102,8 @@ def _build(paths, out_dir: Path, frozen: bool, now: datetime | None) -> BuildRes
         raise KeydatesError("\n".join(lines))
     feeds = timeline.feeds()
     blocks: dict[str, bytes] = {}  # each event rendered once, shared by its feeds
-    outputs = {out_dir / f"{feed.id}.ics": render(feed, stamps, blocks) for feed in feeds}
+    with progress(sum(len(c.events) for c in timeline.calendars)) as advance:
+        outputs = {out_dir / f"{feed.id}.ics": render(feed, stamps, blocks, advance) for feed in feeds}
     write_files(outputs, out_dir)
     write_files({u.path: u.new.encode("utf-8") for u in stale})
     return BuildResult(timeline, [(feed, out_dir / f"{feed.id}.ics") for feed in feeds], stale)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +15,22 @@ from keydates.build import DEFAULT_OUTPUT, build, load_timeline
 from keydates.errors import InputError
 
 PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+
+
+PROGRESS_MIN_EVENTS = 5000  # smaller builds take well under a second
+
+
+@contextmanager
+def _progress_bar(total: int):
+    """A progress bar on stderr for big builds, only when stderr is a terminal.
+
+    Logs and pipes get nothing extra.
+    """
+    if total < PROGRESS_MIN_EVENTS or not sys.stderr.isatty():
+        yield lambda done: None
+        return
+    with click.progressbar(length=total, label="Rendering events", file=sys.stderr) as bar:
+        yield bar.update
 
 
 def _print_warnings(warnings) -> None:
@@ -35,7 +52,7 @@ def main(verbose: bool) -> None:
 @click.option("--frozen", is_flag=True, help="Fail instead of updating keydates.lock (for CI).")
 def build_command(paths: tuple[Path, ...], output: Path, frozen: bool) -> None:
     """Compile event files (default: events/) into one .ics per calendar and all.ics."""
-    result = build(paths, output, frozen=frozen)
+    result = build(paths, output, frozen=frozen, progress=_progress_bar)
     _print_warnings(result.timeline.warnings)
     for feed, path in result.written:
         click.echo(f"{feed.id}: {len(feed.entries)} events -> {path}")

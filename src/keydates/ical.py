@@ -10,7 +10,7 @@ with the strict `ical` parser.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
@@ -22,6 +22,7 @@ from keydates.recurrence import occurrences
 from keydates.vtimezone import vtimezone_lines
 
 PRODID = "-//keydates//keydates//EN"
+PROGRESS_STEP = 1000  # events between progress reports
 FOLD_LIMIT = 75  # octets per line, without the CRLF (RFC 5545 3.1)
 OPEN_RULE_SPAN = timedelta(days=5 * 366)
 STATUS = {"confirmed": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
@@ -67,23 +68,33 @@ def fold(line: str) -> str:
     return b"\r\n ".join(pieces).decode("utf-8")
 
 
-def render(feed: Feed, stamps: Mapping[str, Stamp], blocks: dict[str, bytes] | None = None) -> bytes:
+def render(
+    feed: Feed, stamps: Mapping[str, Stamp], blocks: dict[str, bytes] | None = None,
+    advance: Callable[[int], None] | None = None,
+) -> bytes:
     """Render a feed as .ics bytes; `stamps` gives each UID's lock entry.
 
     `blocks` may be shared by the feeds of one build (a calendar and all.ics
     hold the same events): each event is then escaped, folded and encoded
-    once, and the feeds share its bytes.
+    once, and the feeds share its bytes. `advance(n)`, if given, is told
+    of the events rendered (not taken from `blocks`), PROGRESS_STEP at a time.
     """
     if blocks is None:
         blocks = {}
     entries = sorted(feed.entries, key=lambda entry: (_sort_key(entry.event), entry.uid))
     parts = [_encode(_calendar_head(feed)), _encode(_timezones(entry.event for entry in entries))]
+    rendered = 0
     for entry in entries:
         uid = entry.uid
         block = blocks.get(uid)
         if block is None:
             block = blocks[uid] = _encode(_event_lines(uid, entry.event, stamps[uid]))
+            rendered += 1
+            if advance and rendered % PROGRESS_STEP == 0:
+                advance(PROGRESS_STEP)
         parts.append(block)
+    if advance:
+        advance(rendered % PROGRESS_STEP)
     parts.append(b"END:VCALENDAR\r\n")
     return b"".join(parts)
 
