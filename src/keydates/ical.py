@@ -102,8 +102,9 @@ def render(
 def _encode(lines: Iterable[str]) -> bytes:
     """Folded content lines, each ended by CRLF, as UTF-8."""
     # The test is fold()'s own first one, repeated here to save a call per line.
-    text = "".join([line + "\r\n" if len(line) <= FOLD_LIMIT and line.isascii() else fold(line) + "\r\n" for line in lines])
-    return text.encode("utf-8")
+    folded = [line if len(line) <= FOLD_LIMIT and line.isascii() else fold(line) for line in lines]
+    folded.append("")  # for the last CRLF
+    return "\r\n".join(folded).encode("utf-8")
 
 
 def _calendar_head(feed: Feed) -> Iterator[str]:

@@ -71,6 +71,7 @@ def plan(calendars: list[Calendar], now: datetime) -> tuple[dict[str, Stamp], li
     for folder, folder_calendars in by_folder.items():
         path = folder / LOCK_NAME
         old_text, entries = _read(path)
+        known = set(entries)
         changed = []
         for calendar in folder_calendars:
             old_events = entries.get(calendar.id, {})
@@ -91,7 +92,10 @@ def plan(calendars: list[Calendar], now: datetime) -> tuple[dict[str, Stamp], li
             removed = set(old_events) - set(new_events)
             changed.extend(f"{calendar.id}/{event_id} (removed)" for event_id in sorted(removed))
             entries[calendar.id] = new_events
-        updates.append(LockUpdate(path, old_text, _dump(entries), tuple(changed)))
+        # Nothing changed: the entries are the old ones, so is the text (and a
+        # large lock need not be written out again to find that out).
+        unchanged = old_text is not None and not changed and all(c.id in known for c in folder_calendars)
+        updates.append(LockUpdate(path, old_text, old_text if unchanged else _dump(entries), tuple(changed)))
     return stamps, updates
 
 
