@@ -100,7 +100,8 @@ WRONG_VALUES = [
     "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "07:30:00",
     '"9999-12-31"', '"0001-01-01T00:00:00"', '"P99999999D"', '"PT0S"', '"-P1D"',
     '"FREQ=SECONDLY"', '"FREQ=DAILY;COUNT=99999999"', '"q9 2026"', '"late february 9999"',
-    '"Etc/GMT+14"', '"../../etc/passwd"', '"Asia/Shanghai "',
+    '"Etc/GMT+14"', '"../../etc/passwd"', '"Asia/Shanghai "', "[" * 1000 + "]" * 1000,
+    "{ a = " * 500 + "1" + " }" * 500,
 ]  # fmt: skip
 ASSIGNMENT = re.compile(rb"^([A-Za-z_-]+)\s*=\s*(.*)$", re.MULTILINE)
 

@@ -63,7 +63,8 @@ def read_source(path: Path) -> Source:
         text = text[1:]  # tolerate a BOM from Windows editors
     try:
         data = tomli.loads(text)
-    except tomli.TOMLDecodeError as e:
+    except (tomli.TOMLDecodeError, RecursionError) as e:
+        # RecursionError: arrays or inline tables nested hundreds deep.
         raise InputError([Problem(path, f"invalid TOML: {e}")]) from None
     return Source(path, data)
 
