@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from keydates import lock
+from keydates import lock, page, site
 from keydates.errors import KeydatesError, Problem
-from keydates.ical import render
 from keydates.load import read_sources
 from keydates.model import Calendar, Feed, combined_feed
 from keydates.validate import validate
@@ -43,6 +42,8 @@ class BuildResult:
     timeline: Timeline
     written: list[tuple[Feed, Path]]
     lock_updates: list[lock.LockUpdate]
+    page: Path | None = None
+    tag_feeds: int = 0
 
 
 def load_timeline(paths) -> Timeline:
@@ -51,19 +52,25 @@ def load_timeline(paths) -> Timeline:
     return Timeline(calendars, warnings)
 
 
-def build(paths, out_dir: Path = DEFAULT_OUTPUT, *, frozen: bool = False, now: datetime | None = None) -> BuildResult:
-    """Compile event files to out_dir/<calendar>.ics and out_dir/all.ics."""
+def build(
+    paths, out_dir: Path = DEFAULT_OUTPUT, *, frozen: bool = False, now: datetime | None = None, base_url: str | None = None
+) -> BuildResult:
+    """Compile event files to out_dir/<calendar>.ics, all.ics, per-tag feeds and index.html."""
+    base_url = site.check_base_url(base_url)
     timeline = load_timeline(paths)
     stamps, lock_updates = lock.plan(timeline.calendars, now or lock.now_utc())
     stale = [update for update in lock_updates if update.old != update.new]
     if frozen and stale:
         lines = [f"{u.path}: out of date ({', '.join(u.changed)} changed); run 'keydates build' without --frozen and commit the lock file" for u in stale]
         raise KeydatesError("\n".join(lines))
-    feeds = timeline.feeds()
-    outputs = {out_dir / f"{feed.id}.ics": render(feed, stamps) for feed in feeds}
-    write_files(outputs, out_dir)
+    published = site.publish(timeline.calendars, stamps)
+    files = site.feed_files(published, stamps)
+    files[site.PAGE] = page.render(published, base_url)
+    write_files({out_dir / name: data for name, data in files.items()}, out_dir)
     write_files({u.path: u.new.encode("utf-8") for u in stale})
-    return BuildResult(timeline, [(feed, out_dir / f"{feed.id}.ics") for feed in feeds], stale)
+    written = [(item.feed, out_dir / item.path) for item in published]
+    tag_feeds = sum(len(item.tags) for item in published)
+    return BuildResult(timeline, written, stale, out_dir / site.PAGE, tag_feeds)
 
 
 def write_files(contents: dict[Path, bytes], folder: Path | None = None) -> None:
@@ -76,6 +83,7 @@ def write_files(contents: dict[Path, bytes], folder: Path | None = None) -> None
             for path, data in contents.items():
                 if path.exists() and path.read_bytes() == data:
                     continue  # unchanged: keep its mtime for HTTP caches
+                path.parent.mkdir(parents=True, exist_ok=True)  # tag feeds live in subfolders
                 handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
                 staged.append((temp, path))
                 with os.fdopen(handle, "wb") as file:

@@ -33,12 +33,14 @@ def main(verbose: bool) -> None:
 @PATHS
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=DEFAULT_OUTPUT, show_default=True, help="Folder for the .ics files.")
 @click.option("--frozen", is_flag=True, help="Fail instead of updating keydates.lock (for CI).")
-def build_command(paths: tuple[Path, ...], output: Path, frozen: bool) -> None:
-    """Compile event files (default: events/) into one .ics per calendar and all.ics."""
-    result = build(paths, output, frozen=frozen)
+@click.option("--base-url", metavar="URL", help="Public address of the output folder, for the page's subscribe links.")
+def build_command(paths: tuple[Path, ...], output: Path, frozen: bool, base_url: str | None) -> None:
+    """Compile event files (default: events/) into one .ics per calendar, all.ics and a subscribe page."""
+    result = build(paths, output, frozen=frozen, base_url=base_url)
     _print_warnings(result.timeline.warnings)
     for feed, path in result.written:
         click.echo(f"{feed.id}: {len(feed.entries)} events -> {path}")
+    click.echo(f"page: {result.page} (with {result.tag_feeds} per-tag feeds)")
     for update in result.lock_updates:
         click.echo(f"updated {update.path} ({len(update.changed)} events changed)")
 
