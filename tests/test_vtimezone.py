@@ -56,11 +56,6 @@ EXTRA = [
 CASES = [pytest.param(zone, years, id=f"{zone}-{label}") for zone in ZONES for label, years in SPANS.items()]
 CASES += [pytest.param(zone, years, id=f"{zone}-{years[0]}-{years[1]}") for zone, years in EXTRA]
 
-# dateutil, under recurring-ical-events, takes a DAYLIGHT observance's dst()
-# as TZOFFSETTO - TZOFFSETFROM: 24 hours for Apia's jump from -10 to +14,
-# summer time on both sides, and no tzinfo may return that.
-DATEUTIL_CANNOT = {"Pacific/Apia"}
-
 
 def span_of(zone: str, years: tuple[int, int]) -> tuple[datetime, datetime]:
     """First and last instant of a calendar over these years, in the zone."""
@@ -204,8 +199,6 @@ def test_readers_ignore_the_vtimezone_of_a_known_tzid(reader):
 @pytest.mark.parametrize("reader", READERS)
 @pytest.mark.parametrize(("zone", "years"), CASES)
 def test_reader_agrees_with_zoneinfo(zone, years, reader):
-    if reader == "recurring_ical_events" and zone in DATEUTIL_CANNOT:
-        pytest.skip("dateutil cannot hold a 24-hour DST")
     tz = ZoneInfo(zone)
     tzid, vtimezone = renamed(lines_for(zone, years))
     expected = {f"e{n}": instant for n, instant in enumerate(sample_instants(zone, years))}
@@ -218,8 +211,6 @@ def test_reader_agrees_with_zoneinfo(zone, years, reader):
 
 @pytest.mark.parametrize(("zone", "years"), CASES)
 def test_weekly_series_agrees_with_zoneinfo(zone, years):
-    if zone in DATEUTIL_CANNOT:
-        pytest.skip("dateutil cannot hold a 24-hour DST")
     tz = ZoneInfo(zone)
     tzid, vtimezone = renamed(lines_for(zone, years))
     weeks = (years[1] - years[0] + 1) * 52

@@ -72,9 +72,10 @@ def list_command(paths, start, end, upcoming, tags, fmt, today) -> None:
     today = today.date() if today else date.today()
     rows = listing.select(
         timeline.calendars,
+        today,
         start=start.date() if start else None,
         end=end.date() if end else None,
-        upcoming_from=today if upcoming else None,
+        upcoming=upcoming,
         tags=tags,
     )
     sys.stdout.write(listing.render_rows(rows, fmt, today))

@@ -17,10 +17,12 @@ from icalendar import vDuration
 
 from keydates.lock import Stamp
 from keydates.model import Event, Feed
+from keydates.recurrence import occurrences
 from keydates.vtimezone import vtimezone_lines
 
 PRODID = "-//keydates//keydates//EN"
 FOLD_LIMIT = 75  # octets per line, without the CRLF (RFC 5545 3.1)
+OPEN_RULE_SPAN = timedelta(days=5 * 366)
 STATUS = {"confirmed": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
 
 
@@ -100,8 +102,13 @@ def _event_lines(uid: str, event: Event, stamp: Stamp) -> Iterator[str]:
     yield f"LAST-MODIFIED:{_utc(stamp.modified)}"
     yield f"SEQUENCE:{stamp.sequence}"
     yield f"SUMMARY:{escape_text(event.title)}"
-    yield _when("DTSTART", event.start, event.timezone)
-    yield _when("DTEND", event.end, event.timezone)  # always: Outlook needs it
+    yield _when("DTSTART", event.start, event.timezone, event.repeat)
+    yield _when("DTEND", event.end, event.timezone, event.repeat)  # always: Outlook needs it
+    if event.repeat:
+        yield f"RRULE:{event.repeat}"
+        # One date per line: some readers take only the first of a list.
+        for day in event.exceptions:
+            yield _when("EXDATE", day, event.timezone, event.repeat)
     description = describe(event)
     if description:
         yield f"DESCRIPTION:{escape_text(description)}"
@@ -120,6 +127,13 @@ def _event_lines(uid: str, event: Event, stamp: Stamp) -> Iterator[str]:
         busy_status = "TENTATIVE" if event.status == "tentative" else "BUSY"
     yield f"X-MICROSOFT-CDO-BUSYSTATUS:{busy_status}"
     yield f"X-MICROSOFT-CDO-ALLDAYEVENT:{'TRUE' if event.all_day else 'FALSE'}"
+    for trigger in event.reminders:
+        # ACTION, DESCRIPTION and TRIGGER are all required (RFC 5545 3.6.6)
+        yield "BEGIN:VALARM"
+        yield "ACTION:DISPLAY"
+        yield f"DESCRIPTION:{escape_text(event.title)}"
+        yield f"TRIGGER:{_duration(trigger)}"
+        yield "END:VALARM"
     yield "END:VEVENT"
 
 
@@ -143,12 +157,13 @@ def describe(event: Event) -> str:
     return "\n\n".join(parts)
 
 
-def _when(name: str, value: date | datetime, tz: str | None) -> str:
+def _when(name: str, value: date | datetime, tz: str | None, repeat: str | None = None) -> str:
     if not isinstance(value, datetime):
         return f"{name};VALUE=DATE:{value:%Y%m%d}"  # all-day: no TZID (RFC 5545 3.3.4)
-    if tz is None or _ambiguous(value):
+    if tz is None or (_ambiguous(value) and not repeat):
         # Fixed offsets, and wall times repeated when clocks go back (which
-        # ical.js and libical read differently from the RFC), go out in UTC.
+        # ical.js and libical read differently from the RFC), go out in UTC;
+        # a repeating event keeps its zone, or its rule would leave it.
         return f"{name}:{_utc(value)}"
     return f"{name};TZID={tz}:{value:%Y%m%dT%H%M%S}"
 
@@ -162,10 +177,24 @@ def _timezones(events) -> Iterator[str]:
     spans: dict[str, tuple[datetime, datetime]] = {}
     for event in events:
         if event.timezone and isinstance(event.start, datetime):
-            first, last = spans.get(event.timezone, (event.start, event.end))
-            spans[event.timezone] = (min(first, event.start), max(last, event.end))
+            end = last_end(event)
+            first, last = spans.get(event.timezone, (event.start, end))
+            spans[event.timezone] = (min(first, event.start), max(last, end))
     for tzid in sorted(spans):
         yield from vtimezone_lines(tzid, *spans[tzid])
+
+
+def last_end(event: Event) -> date | datetime:
+    """The end of the last occurrence; for an open rule, a few years on.
+
+    An open rule's VTIMEZONE ends in a yearly RRULE that runs on anyway.
+    """
+    if not event.repeat:
+        return event.end
+    if "COUNT=" not in event.repeat and "UNTIL=" not in event.repeat:
+        return event.end + OPEN_RULE_SPAN
+    *_, (_, end) = occurrences(event)
+    return end
 
 
 def _sort_key(event: Event) -> datetime:

@@ -5,27 +5,41 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from keydates.model import Calendar, Entry
+from keydates.recurrence import occurrences
 
 FORMATS = ("table", "json", "csv")
 FIELDS = (
     "calendar", "id", "uid", "title", "start", "end", "all_day", "timezone",
-    "when", "status", "tags", "url", "location", "description",
+    "when", "status", "repeat", "tags", "url", "location", "description",
 )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Row:
-    """One occurrence on the timeline."""
+    """One occurrence on the timeline (a repeating event gives several)."""
 
     entry: Entry
+    start: date | datetime
+    end: date | datetime  # exclusive for all-day, as in the model
 
     @property
     def event(self):
         return self.entry.event
+
+    @property
+    def last_day(self) -> date:
+        if not isinstance(self.start, datetime):
+            return self.end - timedelta(days=1)
+        return max(self.start, self.end - timedelta(microseconds=1)).date()
+
+    @property
+    def first_day(self) -> date:
+        return self.start.date() if isinstance(self.start, datetime) else self.start
 
     def as_dict(self) -> dict:
         """Stable machine-readable fields (the --format json schema)."""
@@ -35,13 +49,14 @@ class Row:
             "id": event.id,
             "uid": self.entry.uid,
             "title": event.title,
-            "start": event.start.isoformat(),
+            "start": self.start.isoformat(),
             # all-day: the last day, inclusive, as written in event files
-            "end": (event.last_day if event.all_day else event.end).isoformat(),
+            "end": (self.last_day if event.all_day else self.end).isoformat(),
             "all_day": event.all_day,
             "timezone": event.timezone,
             "when": event.window,
             "status": event.status,
+            "repeat": event.repeat,
             "tags": list(event.tags),
             "url": event.url or None,
             "location": event.location or None,
@@ -51,26 +66,36 @@ class Row:
 
 def select(
     calendars: list[Calendar],
+    today: date,
     *,
     start: date | None = None,
     end: date | None = None,
-    upcoming_from: date | None = None,
+    upcoming: bool = False,
     tags: tuple[str, ...] = (),
 ) -> list[Row]:
-    """The rows in date order, keeping events that touch [start, end]."""
+    """The occurrences in date order that touch [start, end].
+
+    Repeating events are expanded up to `end`; without one, up to a year
+    past today or past the last dated event, whichever is later.
+    """
+    entries = [entry for c in calendars for entry in c.feed().entries]
+    if end is None:
+        dated = [e.event.last_day for e in entries if not e.event.repeat]
+        end = max([today + timedelta(days=365), *dated])
+    if upcoming:
+        start = max(start or today, today)
     rows = []
-    for calendar in calendars:
-        for entry in calendar.feed().entries:
-            event = entry.event
-            first, last = _first_day(event), event.last_day
-            if start and last < start or end and first > end:
-                continue
-            if upcoming_from and last < upcoming_from:
-                continue
-            if tags and not set(tags) & set(event.tags):
-                continue
-            rows.append(Row(entry))
-    rows.sort(key=lambda row: (_first_day(row.event), _start_key(row.event), row.entry.calendar_id, row.event.id))
+    for entry in entries:
+        event = entry.event
+        if tags and not set(tags) & set(event.tags):
+            continue
+        for first, last in occurrences(event):
+            row = Row(entry, first, last)
+            if row.first_day > end:
+                break
+            if start is None or row.last_day >= start:
+                rows.append(row)
+    rows.sort(key=lambda row: (row.first_day, _start_key(row), row.entry.calendar_id, row.event.id))
     return rows
 
 
@@ -90,25 +115,31 @@ def _table(rows: list[Row], today: date) -> str:
     for row in rows:
         event = row.event
         title = event.title + (" (tentative)" if event.status == "tentative" else "") + (" (cancelled)" if event.status == "cancelled" else "")
-        cells = [when_text(event), title, ", ".join(event.tags), relative(event, today)]
+        cells = [when_text(row), title, ", ".join(event.tags), relative(row, today)]
         if show_calendar:
             cells.insert(2, row.entry.calendar_id)
         table.append(cells)
     header = ["WHEN", "EVENT", *(["CALENDAR"] if show_calendar else []), "TAGS", ""]
-    widths = [max(len(cells[i]) for cells in [header, *table]) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip() for cells in [header, *table]]
+    widths = [max(_width(cells[i]) for cells in [header, *table]) for i in range(len(header))]
+    lines = ["  ".join(cell + " " * (width - _width(cell)) for cell, width in zip(cells, widths)).rstrip() for cells in [header, *table]]
     return "\n".join(lines) + "\n"
 
 
-def when_text(event) -> str:
+def _width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def when_text(row: Row) -> str:
     """How a person would write the date: a day, a range, a time, or a window."""
+    event = row.event
     if event.window:
-        return f"{event.window} ({_day_range(event.start, event.last_day)})"
+        return f"{event.window} ({_day_range(row.start, row.last_day)})"
     if event.all_day:
-        if event.last_day == event.start:
-            return f"{event.start:%a} {event.start.isoformat()}"
-        return _day_range(event.start, event.last_day)
-    start, end = event.start, event.end
+        if row.last_day == row.start:
+            return f"{row.start:%a} {row.start.isoformat()}"
+        return _day_range(row.start, row.last_day)
+    start, end = row.start, row.end
     zone = event.timezone or start.strftime("UTC%z")
     end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
     return f"{start:%a} {start:%Y-%m-%d %H:%M}-{end_text} {zone}"
@@ -120,9 +151,9 @@ def _day_range(first: date, last: date) -> str:
     return f"{first.isoformat()} to {last:%m-%d}" if first != last else first.isoformat()
 
 
-def relative(event, today: date) -> str:
-    """'in 5 days', '3 days ago', 'now' - from today to the event."""
-    first, last = _first_day(event), event.last_day
+def relative(row: Row, today: date) -> str:
+    """'in 5 days', '3 days ago', 'now' - from today to the occurrence."""
+    first, last = row.first_day, row.last_day
     if first <= today <= last:
         return "today" if first == last else "now"
     if today < first:
@@ -152,9 +183,5 @@ def _csv(rows: list[Row]) -> str:
     return out.getvalue()
 
 
-def _first_day(event) -> date:
-    return event.start if event.all_day else event.start.date()
-
-
-def _start_key(event) -> str:
-    return "" if event.all_day else event.start.astimezone(timezone.utc).isoformat()
+def _start_key(row: Row) -> str:
+    return "" if not isinstance(row.start, datetime) else row.start.astimezone(timezone.utc).isoformat()

@@ -38,6 +38,9 @@ class Event:
     tags: tuple[str, ...] = ()
     status: str = "confirmed"
     busy: bool = False
+    repeat: str | None = None  # an RRULE value, UNTIL already in its RFC 5545 form
+    exceptions: tuple[date | datetime, ...] = ()  # EXDATEs, same kind as start
+    reminders: tuple[timedelta, ...] = ()  # alarm triggers relative to the start
 
     @property
     def all_day(self) -> bool:
@@ -62,9 +65,18 @@ class Event:
             value = getattr(self, f.name)
             default = f.default if f.default is not dataclasses.MISSING else None
             if value != default:
-                content[f.name] = value.isoformat() if isinstance(value, date) else value
-        text = json.dumps(content, sort_keys=True, ensure_ascii=False)
+                content[f.name] = value
+        text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=_plain)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _plain(value) -> str:
+    """JSON for the few non-JSON values an Event holds."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value.total_seconds())
+    raise TypeError(type(value).__name__)
 
 
 @dataclass(frozen=True)

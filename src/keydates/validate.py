@@ -9,7 +9,9 @@ from __future__ import annotations
 import difflib
 import re
 import zoneinfo
+from zoneinfo import ZoneInfo
 from datetime import date, datetime, timedelta, timezone
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,15 +19,18 @@ from urllib.parse import urlsplit
 from keydates.errors import InputError, Problem
 from keydates.load import Source
 from keydates.model import STATUSES, Calendar, Event
-from keydates.when import add_duration, parse_duration, parse_window
+from keydates.recurrence import is_occurrence, make_rule
+from keydates.when import add_duration, parse_duration, parse_window, reminder_trigger
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESERVED_CALENDAR_IDS = {"all"}  # all.ics combines every calendar
-TOP_KEYS = ("calendar", "event")
-CALENDAR_KEYS = ("id", "name", "description", "timezone", "refresh", "url")
+TOP_KEYS = ("calendar", "event", "holidays")
+HOLIDAY_KEYS = ("country", "subdiv", "years", "language", "only", "blocks", "id", "tags")
+CALENDAR_KEYS = ("id", "name", "description", "timezone", "refresh", "url", "remind")
 EVENT_KEYS = (
     "id", "title", "date", "start", "end", "duration", "when", "timezone",
     "description", "location", "url", "tags", "status", "busy",
+    "repeat", "until", "count", "except", "remind",
 )  # fmt: skip
 WHEN_KEYS = ("date", "start", "when")
 DEFAULT_TIMED_LENGTH = timedelta(hours=1)
@@ -70,6 +75,7 @@ class _FileChecker:
     def __init__(self, path: Path):
         self.path = path
         self.problems: list[Problem] = []
+        self.default_remind: tuple[str, ...] = ()  # the calendar's `remind`
 
     def error(self, message: str, event: str | None = None, field: str | None = None) -> None:
         self.problems.append(Problem(self.path, message, event, field))
@@ -103,17 +109,80 @@ class _FileChecker:
         description = fields.get("description", _text) or ""
         refresh = fields.get("refresh", _positive_duration) or timedelta(hours=6)
         url = fields.get("url", _http_url) or ""
+        self.default_remind = fields.get("remind", _reminder_phrases) or ()
 
         raw_events = data.get("event", [])
         if not isinstance(raw_events, list) or not all(isinstance(e, dict) for e in raw_events):
             self.error("must be a list of [[event]] tables", field="event")
             raw_events = []
-        if not raw_events:
+        if not raw_events and not data.get("holidays"):
             self.warn("no events in this calendar", field="event")
         events = self.events(raw_events, tz)
-        if calendar_id is None or name is None or tz is None or events is None:
+        holiday_events = self.holidays(data.get("holidays", []))
+        if events is not None and holiday_events is not None:
+            events = self.merge_holidays(events, holiday_events)
+        if calendar_id is None or name is None or tz is None or events is None or holiday_events is None:
             return None
         return Calendar(calendar_id, name, tz, self.path, description, refresh, url, tuple(events))
+
+    # -- public holidays from the `holidays` package -------------------------
+
+    def holidays(self, tables) -> list[Event] | None:
+        """Events for every [[holidays]] table; None after reporting a problem."""
+        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+            self.error("must be a list of [[holidays]] tables", field="holidays")
+            return None
+        events, ok = [], True
+        for position, table in enumerate(tables, start=1):
+            found = self.holiday_table(table, f"[[holidays]] #{position}")
+            if found is None:
+                ok = False
+            else:
+                events.extend(found)
+        return events if ok else None
+
+    def holiday_table(self, table: dict, label: str) -> list[Event] | None:
+        from keydates.publicholidays import HolidaySourceError, holiday_blocks  # imports `holidays`: slow
+
+        errors_before = self.error_count()
+        self.unknown_keys(table, HOLIDAY_KEYS, label)
+        fields = _Fields(self, table, label)
+        country = fields.get("country", _text, required=True)
+        years = fields.get("years", lambda v: v if isinstance(v, int) else _expect(v, list), required=True)
+        subdiv = fields.get("subdiv", _text)
+        language = fields.get("language", _text)
+        only = fields.get("only", lambda v: v, expected_type=list) or ()
+        blocks = bool(fields.get("blocks", _bool))
+        event_id = fields.get("id", _event_id)
+        extra_tags = fields.get("tags", _tags) or ()
+        if self.error_count() > errors_before:
+            return None
+        years = [years] if isinstance(years, int) else years
+        try:
+            found = holiday_blocks(country, years, subdiv=subdiv, language=language, only=only, blocks=blocks)
+        except HolidaySourceError as e:
+            self.error(e.message, label, e.field)
+            return None
+        if event_id is not None:
+            if len(found) != 1:
+                self.error(f"names a single holiday, but this table gives {len(found)}: narrow it with only", label, "id")
+                return None
+            found = [replace(found[0], id=event_id)]
+        where = country.upper() + (f"-{subdiv}" if subdiv else "")
+        events = []
+        for block in found:
+            event = _holiday_event(block, where, blocks, extra_tags)
+            reminders = self.reminders({}, fields, f"holiday '{block.id}'", event.start)
+            events.append(replace(event, reminders=reminders or ()))
+        return events
+
+    def merge_holidays(self, events: list[Event], holiday_events: list[Event]) -> list[Event]:
+        ids = {event.id for event in events}
+        for event in holiday_events:
+            if event.id in ids:
+                self.error(f"the holiday id '{event.id}' is also an event's id; set id in [[holidays]] or rename the event", field="holidays")
+            ids.add(event.id)
+        return events + holiday_events
 
     def _id_from_file_name(self) -> str | None:
         stem = self.path.stem
@@ -159,6 +228,10 @@ class _FileChecker:
         if event_id is None or title is None or span is None:
             return None
         start, end, tz, window = span
+        repeat, exceptions = self.recurrence(raw, fields, label, start, tz)
+        reminders = self.reminders(raw, fields, label, start)
+        if repeat is False or reminders is None:
+            return None
         if window and status is None:
             status = "tentative"  # a window is an expectation, not a fixed date
         if busy is None:
@@ -169,8 +242,68 @@ class _FileChecker:
             self.warn(f"title is longer than Outlook shows ({OUTLOOK_TITLE_LIMIT} characters); put details in description", label, "title")
         return Event(
             event_id, title, start, end, tz, window, description, location, url,
-            tags, status or "confirmed", busy,
+            tags, status or "confirmed", busy, repeat, exceptions, reminders,
         )  # fmt: skip
+
+    def recurrence(self, raw: dict, fields: _Fields, label: str, start, tz: str | None):
+        """(RRULE value or None, EXDATEs); (False, ()) after reporting a problem."""
+        for key in ("until", "count", "except"):
+            if key in raw and "repeat" not in raw:
+                self.error("only goes with repeat", label, key)
+                return False, ()
+        if "repeat" not in raw:
+            return None, ()
+        if "when" in raw:
+            self.error("a window cannot repeat; give a date or start", label, "repeat")
+            return False, ()
+        until = fields.get("until", _day_or_time) if "until" in raw else None
+        count = fields.get("count", _positive_int) if "count" in raw else None
+        if ("until" in raw and until is None) or ("count" in raw and count is None):
+            return False, ()
+        text = fields.get("repeat", _text)
+        if text is None:
+            return False, ()
+        try:
+            rule = make_rule(text, start, tz, until, count)
+        except ValueError as e:
+            self.error(str(e), label, "repeat")
+            return False, ()
+        exceptions = fields.get("except", lambda value: self.exceptions(value, start, tz, rule))
+        if "except" in raw and exceptions is None:
+            return False, ()
+        return rule, exceptions or ()
+
+    def exceptions(self, value, start, tz: str | None, rule: str) -> tuple:
+        """EXDATEs: each the same kind as start and an occurrence of the rule."""
+        items = value if isinstance(value, list) else [value]
+        timed = isinstance(start, datetime)
+        result = []
+        for item in items:
+            day = _day_or_time(item)
+            if timed and not isinstance(day, datetime):
+                day = datetime.combine(day, start.astimezone(ZoneInfo(tz) if tz else timezone.utc).time())
+            if not timed and isinstance(day, datetime):
+                raise InvalidValue(f"{_show(day)} has a time of day but the event is all-day; give the date")
+            if timed and day.tzinfo is None:
+                day = day.replace(tzinfo=ZoneInfo(tz) if tz else timezone.utc)
+            if not is_occurrence(rule, start, tz, day):
+                raise InvalidValue(f"{_show(day)} is not an occurrence of {rule}")
+            result.append(day)
+        return tuple(sorted(set(result)))
+
+    def reminders(self, raw: dict, fields: _Fields, label: str, start) -> tuple | None:
+        """Alarm triggers; the calendar's `remind` applies when the event has none."""
+        phrases = fields.get("remind", _reminder_phrases) if "remind" in raw else self.default_remind
+        if phrases is None:
+            return None
+        triggers = []
+        for phrase in phrases:
+            try:
+                triggers.append(reminder_trigger(phrase, start))
+            except ValueError as e:
+                self.error(str(e), label, "remind")
+                return None
+        return tuple(dict.fromkeys(triggers))
 
     def span(self, raw: dict, fields: _Fields, label: str, calendar_tz: str | None):
         """Work out (start, end, timezone, window phrase) from the one way of saying when."""
@@ -281,6 +414,17 @@ class _FileChecker:
         return aware
 
 
+def _holiday_event(block, where: str, blocks: bool, extra_tags: tuple[str, ...]) -> Event:
+    """A holiday block as an all-day, free event tagged `holiday`."""
+    days = (block.last - block.first).days + 1
+    lines = [f"Public holiday ({where}): {', '.join(block.names)}."]
+    if blocks and days > 1:
+        lines.append(f"{days} days off, {block.first:%a %d %b} to {block.last:%a %d %b %Y}, weekends and days off in lieu included.")
+    lines.append("From the holidays package (github.com/vacanza/holidays).")
+    tags = tuple(dict.fromkeys(("holiday", *extra_tags)))
+    return Event(block.id, block.title, block.first, block.last + timedelta(days=1), description="\n".join(lines), tags=tags)
+
+
 class _Fields:
     """Read typed fields of one table, reporting problems against it."""
 
@@ -349,6 +493,23 @@ def _zone_name(value) -> str:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise InvalidValue(f"unknown time zone {name!r}{_did_you_mean(name, sorted(_zone_names()))}; use an IANA name like 'Asia/Shanghai'") from None
     return name
+
+
+def _positive_int(value) -> int:
+    number = _expect(value, int)
+    if number < 1:
+        raise InvalidValue(f"expected a whole number of at least 1, got {number}")
+    return number
+
+
+def _reminder_phrases(value) -> tuple[str, ...]:
+    """A list of reminder phrases, checked later against each event's start."""
+    items = _expect(value, list)
+    if not all(isinstance(item, str) and item.strip() for item in items):
+        raise InvalidValue(f"expected a list of reminders like [\"1d\", \"09:00 the day before\"], got {items!r}")
+    for item in items:
+        reminder_trigger(item, date(2000, 1, 1))  # the form, before any event
+    return tuple(items)
 
 
 def _positive_duration(value) -> timedelta:

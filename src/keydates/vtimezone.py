@@ -119,10 +119,10 @@ def _observances(runs: list[tuple[list[_Change], str]], end: datetime) -> list[l
         rrule = f"RRULE:FREQ=YEARLY;{rule}{limit}"
         blocks.append((kept[0].at, _block(kept[0], [rrule])))
     for group in loose.values():
-        # Every onset is an RDATE, DTSTART's too: ical.js and libical skip
-        # DTSTART once there is an RDATE, the `ical` package skips it when
-        # there is neither RRULE nor RDATE, and the repeat is harmless
-        # (RFC 5545 3.8.5.3: duplicate instances are ignored).
+        # Every onset is an RDATE, DTSTART's too: ical.js (Thunderbird)
+        # skips DTSTART once there is an RDATE, the `ical` package skips it
+        # unless there is an RRULE, and the repeat is harmless (RFC 5545
+        # 3.8.5.3: duplicate instances are ignored).
         rdates = [f"RDATE:{c.local:%Y%m%dT%H%M%S}" for c in group]
         blocks.append((group[0].at, _block(group[0], rdates)))
     blocks.sort(key=lambda block: block[0])

@@ -115,3 +115,46 @@ def add_duration(start: datetime, length: timedelta) -> datetime:
     days = timedelta(days=length.days)
     wall = start + days
     return (wall.astimezone(timezone.utc) + (length - days)).astimezone(start.tzinfo)
+
+
+REMINDER_FORMS = (
+    "a duration before the start ('15m', '2h', '1d', '1w', 'PT30M', '2h before')",
+    "'at start'",
+    "a time of day ('09:00 the day before', '18:00 2 days before', '08:30 on the day')",
+)
+
+_TIME_OF_DAY_RE = re.compile(
+    r"^(?P<hour>\d{1,2}):(?P<minute>\d{2})\s+(?:(?P<same>on the day|the same day)|(?P<one>the day before)|(?P<days>\d+)\s+days?\s+before)$"
+)
+
+
+def reminder_trigger(text: str, start: date) -> timedelta:
+    """When to remind, relative to the event's start (negative: before it).
+
+    A time of day is on the wall clock of the event's zone (all-day events
+    start at local midnight); the trigger is the exact time between.
+    """
+    phrase = " ".join(text.lower().split())
+    if phrase == "at start":
+        return timedelta(0)
+    match = _TIME_OF_DAY_RE.match(phrase)
+    if match:
+        hour, minute = int(match["hour"]), int(match["minute"])
+        if hour > 23 or minute > 59:
+            raise ValueError(f"{text!r}: {hour:02}:{minute:02} is not a time of day")
+        days_before = 0 if match["same"] else 1 if match["one"] else int(match["days"])
+        day = (start.date() if isinstance(start, datetime) else start) - timedelta(days=days_before)
+        if not isinstance(start, datetime):
+            return datetime(day.year, day.month, day.day, hour, minute) - datetime(start.year, start.month, start.day)
+        alarm = datetime(day.year, day.month, day.day, hour, minute, tzinfo=start.tzinfo)
+        trigger = alarm.astimezone(timezone.utc) - start.astimezone(timezone.utc)
+        if trigger > timedelta(0):
+            raise ValueError(f"{text!r} is after the event starts")
+        return trigger
+    try:
+        length = parse_duration(phrase.removesuffix(" before"))
+    except ValueError:
+        raise ValueError(f"cannot read {text!r} as a reminder: accepted forms: {'; '.join(REMINDER_FORMS)}") from None
+    if length < timedelta(0):
+        raise ValueError(f"{text!r}: give how long before the start, without a minus sign")
+    return -length

@@ -1,0 +1,313 @@
+"""Repeating events, reminders and public holidays (issue 3), checked against
+independent expanders: recurring-ical-events and the strict `ical` parser."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import recurring_ical_events
+from ical.calendar_stream import IcsCalendarStream
+
+from conftest import event_file, parse, run, vevents
+
+UTC = timezone.utc
+
+TIMELINE = """
+[calendar]
+name = "Repeats"
+timezone = "America/New_York"
+remind = ["1d"]
+
+[[event]]
+id = "earnings"
+title = "Quarterly earnings"
+date = 2026-02-19
+repeat = "FREQ=MONTHLY;INTERVAL=3;COUNT=8"
+url = "https://example.com/ir"
+tags = ["earnings"]
+
+[[event]]
+id = "festival"
+title = "Lantern Festival"
+date = 2026-03-03
+repeat = "yearly"
+until = 2031-12-31
+except = [2028-03-03]
+remind = ["09:00 the day before", "at start"]
+url = "https://example.com/festival"
+
+[[event]]
+id = "standup"
+title = "Weekly meeting"
+start = 2026-02-02T09:30:00
+duration = "45m"
+repeat = "FREQ=WEEKLY;BYDAY=MO;UNTIL=20261231"
+except = [2026-03-09, 2026-11-02T09:30:00]
+remind = []
+url = "https://example.com/meeting"
+
+[[event]]
+id = "berlin-call"
+title = "Monthly call, Berlin"
+start = 2026-01-29T18:00:00
+timezone = "Europe/Berlin"
+repeat = "FREQ=MONTHLY;BYDAY=-1TH;COUNT=14"
+url = "https://example.com/call"
+
+[[event]]
+id = "daily-open"
+title = "Market open"
+start = 2026-03-06T09:30:00
+repeat = "daily"
+count = 5
+url = "https://example.com/open"
+
+[[holidays]]
+country = "CN"
+years = [2026]
+language = "en_US"
+only = ["Chinese New Year"]
+blocks = true
+"""
+
+RANGE = (date(2026, 1, 1), date(2032, 1, 1))
+
+
+def build_timeline(tmp_path, text=TIMELINE):
+    path = event_file(tmp_path, text, name="repeats.toml")
+    out = tmp_path / "dist"
+    result = run("build", path, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    return path, (out / "repeats.ics").read_bytes()
+
+
+def as_key(value):
+    """Dates stay dates; times compare as UTC instants."""
+    return value.astimezone(UTC) if isinstance(value, datetime) else value
+
+
+def listed(path, start=RANGE[0], end=RANGE[1] - timedelta(days=1)):
+    result = run("list", path, "--format", "json", "--from", start.isoformat(), "--to", end.isoformat())
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    occurrences = set()
+    for row in rows:
+        if row["all_day"]:
+            start_value = date.fromisoformat(row["start"])
+            end_value = date.fromisoformat(row["end"]) + timedelta(days=1)  # list shows the last day
+        else:
+            start_value = datetime.fromisoformat(row["start"])
+            end_value = datetime.fromisoformat(row["end"])
+        occurrences.add((row["uid"], as_key(start_value), as_key(end_value)))
+    return occurrences
+
+
+def test_list_matches_recurring_ical_events(tmp_path):
+    path, data = build_timeline(tmp_path)
+    calendar = icalendar.Calendar.from_ical(data)
+    expanded = {
+        (str(e["UID"]), as_key(e["DTSTART"].dt), as_key(e["DTEND"].dt))
+        for e in recurring_ical_events.of(calendar).between(*RANGE)
+    }
+    ours = listed(path)
+    assert ours == expanded
+    counts = {uid: sum(1 for u, *_ in ours if u == uid) for uid, *_ in ours}
+    assert counts["earnings.repeats@keydates"] == 8
+    assert counts["festival.repeats@keydates"] == 5  # 2026-2031 less 2028
+    assert counts["berlin-call.repeats@keydates"] == 14
+    assert counts["daily-open.repeats@keydates"] == 5
+    assert counts["standup.repeats@keydates"] == 46  # 48 Mondays from 2026-02-02 to 2026-12-28, less two
+    assert counts["cn-2026-chinese-new-year-spring-festival.repeats@keydates"] == 1
+
+
+def test_list_matches_the_strict_parser_timeline(tmp_path):
+    path, data = build_timeline(tmp_path)
+    strict = IcsCalendarStream.calendar_from_ics(data.decode())
+    theirs = set()
+    for event in strict.timeline:
+        start = event.dtstart
+        if (start.date() if isinstance(start, datetime) else start) >= RANGE[1]:
+            break
+        theirs.add((event.uid, as_key(start), as_key(event.dtend)))
+    assert listed(path) == theirs
+
+
+def test_weekly_meeting_keeps_its_wall_clock_time_across_dst(tmp_path):
+    path, data = build_timeline(tmp_path)
+    meetings = sorted(start for uid, start, _ in listed(path) if uid.startswith("standup."))
+    local = [m.astimezone(ZoneInfo("America/New_York")) for m in meetings]
+    assert {(m.hour, m.minute) for m in local} == {(9, 30)}
+    assert {m.utcoffset() for m in local} == {timedelta(hours=-5), timedelta(hours=-4)}
+    assert datetime(2026, 3, 9, 13, 30, tzinfo=UTC) not in meetings  # excepted
+    assert datetime(2026, 3, 16, 13, 30, tzinfo=UTC) in meetings  # EDT: 09:30 is 13:30 UTC
+    assert datetime(2026, 3, 2, 14, 30, tzinfo=UTC) in meetings  # EST: 14:30 UTC
+
+
+def test_rules_and_exdates_in_the_ics(tmp_path):
+    _, data = build_timeline(tmp_path)
+    text = data.decode()
+    assert "RRULE:FREQ=MONTHLY;INTERVAL=3;COUNT=8\r\n" in text
+    assert "RRULE:FREQ=YEARLY;UNTIL=20311231\r\n" in text  # a DATE, like its DTSTART
+    assert "RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20270101T045959Z\r\n" in text  # UTC, as RFC 5545 3.3.10 wants
+    assert "RRULE:FREQ=DAILY;COUNT=5\r\n" in text
+    assert "EXDATE;VALUE=DATE:20280303\r\n" in text
+    assert "EXDATE;TZID=America/New_York:20260309T093000\r\n" in text
+    assert "EXDATE;TZID=America/New_York:20261102T093000\r\n" in text
+
+
+def test_vtimezones_cover_every_occurrence_by_their_own_definition(tmp_path):
+    """Rename the zones, so the parsers must use our VTIMEZONEs, then compare with zoneinfo."""
+    path, data = build_timeline(tmp_path)
+    text = data.decode()
+    assert not re.search(r"RDATE[^\r\n]*,", text)
+    renamed = text.replace("America/New_York", "Test/Zone-NY").replace("Europe/Berlin", "Test/Zone-BER")
+    strict = IcsCalendarStream.calendar_from_ics(renamed)
+    lenient = icalendar.Calendar.from_ical(renamed)
+    expected = {(uid, start) for uid, start, _ in listed(path) if isinstance(start, datetime)}
+    got_strict, got_lenient = set(), set()
+    for event in strict.timeline:
+        if isinstance(event.dtstart, datetime) and event.dtstart.year < 2032:
+            got_strict.add((event.uid, event.dtstart.astimezone(UTC)))
+    for event in recurring_ical_events.of(lenient).between(*RANGE):
+        if isinstance(event["DTSTART"].dt, datetime):
+            got_lenient.add((str(event["UID"]), event["DTSTART"].dt.astimezone(UTC)))
+    assert got_strict == expected
+    assert got_lenient == expected
+    assert len(expected) == 46 + 14 + 5
+
+
+def test_reminders(tmp_path):
+    _, data = build_timeline(tmp_path)
+    events = vevents(data)
+
+    def triggers(uid):
+        alarms = [c for c in events[uid].subcomponents if c.name == "VALARM"]
+        for alarm in alarms:
+            assert alarm["ACTION"] == "DISPLAY"
+            assert str(alarm["DESCRIPTION"]) == str(events[uid]["SUMMARY"])
+        return [alarm["TRIGGER"].dt for alarm in alarms]
+
+    assert triggers("earnings.repeats@keydates") == [timedelta(days=-1)]  # calendar default
+    assert triggers("festival.repeats@keydates") == [timedelta(hours=-15), timedelta(0)]  # 09:00 the day before
+    assert triggers("standup.repeats@keydates") == []  # remind = [] switches it off
+    assert triggers("cn-2026-chinese-new-year-spring-festival.repeats@keydates") == [timedelta(days=-1)]
+    _, strict = parse(data)
+    festival = next(e for e in strict.events if e.uid.startswith("festival."))
+    assert [a.trigger for a in festival.alarm] == [timedelta(hours=-15), timedelta(0)]
+
+
+def test_time_of_day_reminder_for_a_timed_event_is_exact_across_dst(tmp_path):
+    body = '[[event]]\nid = "a"\ntitle = "A"\nstart = 2026-03-09T14:00:00\ntimezone = "America/New_York"\nremind = ["09:00 the day before"]\nurl = "https://example.com"\n'
+    path = event_file(tmp_path, body)
+    result = run("build", path, "-o", tmp_path / "dist")
+    assert result.exit_code == 0, result.stderr
+    event = vevents((tmp_path / "dist" / "test.ics").read_bytes())["a.test@keydates"]
+    (alarm,) = event.subcomponents
+    # 2026-03-08 09:00 EDT (clocks went forward at 02:00 that day) to 2026-03-09 14:00 EDT
+    assert alarm["TRIGGER"].dt == -timedelta(hours=29)
+
+
+def test_cn_holiday_block(tmp_path):
+    _, data = build_timeline(tmp_path)
+    event = vevents(data)["cn-2026-chinese-new-year-spring-festival.repeats@keydates"]
+    assert (event["DTSTART"].dt, event["DTEND"].dt) == (date(2026, 2, 15), date(2026, 2, 24))  # nine days
+    assert event["TRANSP"] == "TRANSPARENT"
+    assert [str(c) for c in event["CATEGORIES"].cats] == ["holiday"]
+
+
+def test_holiday_blocks_without_make_up_days(tmp_path):
+    body = '[[holidays]]\ncountry = "DE"\nyears = [2026]\nlanguage = "en_US"\nonly = ["Pentecost Monday", "Christmas"]\nblocks = true\n'
+    path = event_file(tmp_path, body)
+    rows = json.loads(run("list", path, "--format", "json").stdout)
+    assert [(r["id"], r["start"], r["end"]) for r in rows] == [
+        ("de-2026-pentecost-monday", "2026-05-23", "2026-05-25"),  # Saturday to Whit Monday
+        ("de-2026-christmas-day", "2026-12-25", "2026-12-27"),  # Friday to Sunday
+    ]
+
+
+def test_default_timeline_takes_the_spring_festival_block_from_the_source():
+    from conftest import DEFAULT_TIMELINE
+
+    rows = json.loads(run("list", DEFAULT_TIMELINE, "--format", "json").stdout)
+    (holiday,) = [r for r in rows if r["id"] == "spring-festival-holiday"]
+    assert (holiday["start"], holiday["end"], holiday["uid"]) == ("2026-02-15", "2026-02-23", "spring-festival-holiday.alibaba-qwen-cny-2026@keydates")
+    assert "holiday" in holiday["tags"]
+
+
+def test_open_rule_lists_up_to_a_year_past_today(tmp_path):
+    body = '[[event]]\nid = "m"\ntitle = "Monthly"\ndate = 2026-01-15\nrepeat = "monthly"\nurl = "https://example.com"\n'
+    path = event_file(tmp_path, body)
+    rows = json.loads(run("list", path, "--format", "json", "--today", "2026-06-01").stdout)
+    assert rows[0]["start"] == "2026-01-15"
+    assert rows[-1]["start"] == "2027-05-15"  # 2027-06-01 is the horizon
+
+
+BAD = [
+    ("bad-rule", 'repeat = "FREQ=SOMETIMES"', "repeat: cannot read 'FREQ=SOMETIMES' as a rule: invalid 'FREQ': SOMETIMES"),
+    ("no-freq", 'repeat = "INTERVAL=2"', "repeat: 'INTERVAL=2' has no FREQ (e.g. FREQ=WEEKLY)"),
+    ("gibberish", 'repeat = "every other tuesday"', "repeat: cannot read 'every other tuesday' as a rule: write short form"),
+    ("never", 'repeat = "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"', "repeat: the rule FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30 produces no occurrence from 2026-02-06"),
+    ("off-pattern", 'repeat = "FREQ=WEEKLY;BYDAY=MO"', "repeat: start 2026-02-06 (Friday) is not an occurrence of FREQ=WEEKLY;BYDAY=MO; the first one would be 2026-02-09"),
+    ("count-and-until", 'repeat = "FREQ=DAILY;COUNT=3;UNTIL=20260301"', "repeat: a rule takes UNTIL or COUNT, not both (RFC 5545 3.3.10)"),
+    ("until-beside-rule", 'repeat = "FREQ=DAILY"\nuntil = 2026-03-01', "repeat: put UNTIL or COUNT inside the rule"),
+    ("until-before-start", 'repeat = "weekly"\nuntil = 2026-01-01', "repeat: the rule FREQ=WEEKLY;UNTIL=20260101 produces no occurrence from 2026-02-06"),
+    ("bad-count", 'repeat = "weekly"\ncount = 0', "count: expected a whole number of at least 1, got 0"),
+    ("except-not-occurrence", 'repeat = "weekly"\nexcept = [2026-02-10]', "except: 2026-02-10 is not an occurrence of FREQ=WEEKLY"),
+    ("except-without-repeat", "except = [2026-02-13]", "except: only goes with repeat"),
+    ("count-without-repeat", "count = 3", "count: only goes with repeat"),
+    ("bad-reminder", 'remind = ["soon"]', "remind: cannot read 'soon' as a reminder: accepted forms: a duration before the start"),
+    ("reminder-not-list", 'remind = "1d"', "remind: expected a list, got string '1d'"),
+    ("bad-time-reminder", 'remind = ["25:00 the day before"]', "remind: '25:00 the day before': 25:00 is not a time of day"),
+]
+
+
+@pytest.mark.parametrize(("extra", "message"), [case[1:] for case in BAD], ids=[case[0] for case in BAD])
+def test_bad_recurrence_and_reminders(tmp_path, extra, message):
+    path = event_file(tmp_path, f'[[event]]\nid = "e"\ntitle = "E"\ndate = 2026-02-06\n{extra}\n')
+    result = run("check", path)
+    assert result.exit_code == 1
+    assert f"error: {path}: event 'e': {message}" in result.stderr, result.stderr
+
+
+def test_window_cannot_repeat(tmp_path):
+    path = event_file(tmp_path, '[[event]]\nid = "e"\ntitle = "E"\nwhen = "q1 2026"\nrepeat = "yearly"\n')
+    result = run("check", path)
+    assert f"error: {path}: event 'e': repeat: a window cannot repeat; give a date or start" in result.stderr
+
+
+def test_timed_reminder_after_start(tmp_path):
+    path = event_file(tmp_path, '[[event]]\nid = "e"\ntitle = "E"\nstart = 2026-02-06T08:00:00\nremind = ["09:00 on the day"]\n')
+    result = run("check", path)
+    assert f"error: {path}: event 'e': remind: '09:00 on the day' is after the event starts" in result.stderr
+
+
+BAD_HOLIDAYS = [
+    ("unknown-country", 'country = "XX"\nyears = [2026]', "country: country \"XX\" is not supported"),
+    ("unknown-subdiv", 'country = "DE"\nsubdiv = "ZZ"\nyears = [2026]', "subdiv: "),
+    ("year-out-of-range", 'country = "DE"\nyears = [1800]', "years: "),
+    ("unknown-language", 'country = "CN"\nyears = [2026]\nlanguage = "fr"', "language: "),
+    ("only-matches-nothing", 'country = "CN"\nyears = [2026]\nonly = ["Christmas"]', "only: "),
+    ("id-for-many", 'country = "CN"\nyears = [2026]\nid = "x"', "id: names a single holiday, but this table gives"),
+    ("missing-country", "years = [2026]", "country: missing (required)"),
+    ("unknown-key", 'country = "CN"\nyears = [2026]\nblock = true', "block: unknown key (did you mean 'blocks'?)"),
+]
+
+
+@pytest.mark.parametrize(("table", "message"), [case[1:] for case in BAD_HOLIDAYS], ids=[case[0] for case in BAD_HOLIDAYS])
+def test_bad_holiday_tables(tmp_path, table, message):
+    path = event_file(tmp_path, f"[[holidays]]\n{table}\n")
+    result = run("check", path)
+    assert result.exit_code == 1
+    assert f"error: {path}: [[holidays]] #1: {message}" in result.stderr, result.stderr
+
+
+def test_holiday_id_clashing_with_an_event(tmp_path):
+    body = '[[event]]\nid = "cny"\ntitle = "E"\ndate = 2026-02-06\n\n[[holidays]]\ncountry = "CN"\nyears = [2026]\nonly = ["Chinese New Year"]\nblocks = true\nid = "cny"\n'
+    path = event_file(tmp_path, body)
+    result = run("check", path)
+    assert f"error: {path}: holidays: the holiday id 'cny' is also an event's id" in result.stderr
