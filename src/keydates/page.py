@@ -130,8 +130,8 @@ def _section(item: Published, index: int, base_url: str | None) -> str:
     entries = sorted(feed.entries, key=lambda e: (_first_day(e.event), _start_key(e.event), e.uid))
     url = feed_url(item, base_url)
     out = [f'<section class="feed" id="{_anchor(item, index)}" data-feed="{escape(feed.id)}">']
-    out.append(f"<h2>{escape(feed.name)}</h2>")
-    if feed.description:
+    out.append(f"<h2>{escape('All calendars in one feed' if item.same_as else feed.name)}</h2>")
+    if feed.description and not item.same_as:
         out.append(f'<p class="description">{escape(feed.description)}</p>')
     out.append('<dl class="facts">')
     out.append(f"<div><dt>Events</dt><dd>{len(entries)}</dd></div>")
@@ -230,15 +230,16 @@ def when_text(event: Event) -> str:
     """The date as a person writes it: a day, a range, a time, or a window."""
     if event.window:
         return f"{event.window} (some time from {_day_range(event.start, event.last_day)})"
+    repeats = " (first time; repeats)" if event.repeat else ""
     if event.all_day:
         if event.last_day == event.start:
-            return _full_day(event.start)
-        return _day_range(event.start, event.last_day)
+            return _full_day(event.start) + repeats
+        return _day_range(event.start, event.last_day) + repeats
     start, end = event.start, event.end
     zone = event.timezone or start.strftime("UTC%z")
     if end.date() == start.date():
-        return f"{_full_day(start.date())}, {start:%H:%M}–{end:%H:%M} {zone}"
-    return f"{_full_day(start.date())} {start:%H:%M} – {_full_day(end.date())} {end:%H:%M} {zone}"
+        return f"{_full_day(start.date())}, {start:%H:%M}–{end:%H:%M} {zone}{repeats}"
+    return f"{_full_day(start.date())} {start:%H:%M} – {_full_day(end.date())} {end:%H:%M} {zone}{repeats}"
 
 
 def _full_day(day: date) -> str:
