@@ -117,33 +117,36 @@ class Server:
         self.process.stdout.close()
 
 
+def start_server(folder: Path, *args: str, env: dict | None = None) -> Server:
+    """Start `keydates serve ARGS --port 0` in folder and wait for its addresses."""
+    log_path = folder / f"serve-{len(list(folder.glob('serve-*.log')))}.log"
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", "SOURCE_DATE_EPOCH": FIXED_EPOCH, **(env or {})}
+    environment = {k: v for k, v in environment.items() if v is not None}
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "keydates", "serve", *map(str, args), "--port", "0"],
+            cwd=folder, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, env=environment,
+        )  # fmt: skip
+    output, deadline = b"", time.monotonic() + SERVE_TIMEOUT
+    while b"Press Ctrl+C" not in output:
+        ready, _, _ = select.select([process.stdout], [], [], max(0, deadline - time.monotonic()))
+        chunk = os.read(process.stdout.fileno(), 65536) if ready else b""
+        if not chunk:
+            process.kill()
+            process.wait()
+            pytest.fail(f"keydates serve did not start (exit {process.returncode}):\n{output.decode()}\n{log_path.read_text()}")
+        output += chunk
+    return Server(process, output.decode("utf-8").splitlines(), log_path)
+
+
 @pytest.fixture
 def serve(tmp_path):
     """Start `keydates serve ARGS --port 0` in tmp_path; stopped after the test."""
     servers = []
 
     def start(*args: str, env: dict | None = None) -> Server:
-        log_path = tmp_path / f"serve-{len(servers)}.log"
-        environment = {**os.environ, "PYTHONUNBUFFERED": "1", "SOURCE_DATE_EPOCH": FIXED_EPOCH, **(env or {})}
-        environment = {k: v for k, v in environment.items() if v is not None}
-        with open(log_path, "w") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "keydates", "serve", *map(str, args), "--port", "0"],
-                cwd=tmp_path, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, env=environment,
-            )  # fmt: skip
-        output, deadline = b"", time.monotonic() + SERVE_TIMEOUT
-        while b"Press Ctrl+C" not in output:
-            ready, _, _ = select.select([process.stdout], [], [], max(0, deadline - time.monotonic()))
-            chunk = os.read(process.stdout.fileno(), 65536) if ready else b""
-            if not chunk:
-                process.kill()
-                process.wait()
-                pytest.fail(f"keydates serve did not start (exit {process.returncode}):\n{output.decode()}\n{log_path.read_text()}")
-            output += chunk
-        banner = output.decode("utf-8").splitlines()
-        server = Server(process, banner, log_path)
-        servers.append(server)
-        return server
+        servers.append(start_server(tmp_path, *args, env=env))
+        return servers[-1]
 
     yield start
     for server in servers:

@@ -7,7 +7,7 @@ from email.utils import formatdate, parsedate_to_datetime
 
 import pytest
 
-from conftest import copy_events, event_file, run, vevents
+from conftest import copy_events, event_file, run, start_server, vevents
 
 CALENDAR_ID = "alibaba-qwen-cny-2026"
 FEED = f"/{CALENDAR_ID}.ics"
@@ -18,6 +18,16 @@ NEW_TITLE = 'title = "Qwen New Year campaign begins"'
 @pytest.fixture
 def events(tmp_path):
     return copy_events(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory):
+    """One server for the tests that only read."""
+    folder = tmp_path_factory.mktemp("shared")
+    copy_events(folder)
+    server = start_server(folder, "events")
+    yield server
+    server.stop()
 
 
 def test_start_prints_local_and_webcal_urls(events, serve):
@@ -134,9 +144,8 @@ def test_per_tag_files_match_build_and_the_query(events, serve, tmp_path):
     ],
     ids=lambda p: p[:40],
 )
-def test_anything_else_is_404(events, serve, path):
-    server = serve("events")
-    status, headers, body = server.request(path)
+def test_anything_else_is_404(shared_server, path):
+    status, headers, body = shared_server.request(path)
     assert status == 404, body[:200]
     assert headers["content-type"].startswith("text/plain")
     assert b"[calendar]" not in body and b"hash" not in body
