@@ -31,7 +31,7 @@ MARGIN = 1.5  # % of the width left free at each end
 BREAK = 4.0  # % of the width for a cut-out stretch of time
 AXIS_HEIGHT = 36  # px above the first row: month and day labels
 ROW = 34  # px per labelled row: title line, then the mark
-LANE = 14  # px per packed lane
+LANE = 11  # px per packed lane
 
 GOOGLE = "https://calendar.google.com/calendar/r?cid={webcal}"
 OUTLOOK_COM = "https://outlook.live.com/calendar/0/addfromweb?url={url}&name={name}"
@@ -311,7 +311,9 @@ def _timeline(entries: list[Entry], index: int) -> str:
     spans = [(_day(_first_day(e)), _day(e.last_day) + 1) for e in events]
     segments = axis(spans)
     labelled = len(entries) <= LABELLED_LIMIT
-    rows = list(range(len(entries))) if labelled else _lanes(spans)
+    # Packed: a mark takes at least 3% of the range, so dots on nearby days don't overlap.
+    least = math.ceil((max(b for _, b in spans) - spans[0][0]) * 0.03)
+    rows = list(range(len(entries))) if labelled else _lanes([(a, max(b, a + least)) for a, b in spans])
     row_height = ROW if labelled else LANE
     bottom = AXIS_HEIGHT + row_height * (max(rows) + 1)
     height = bottom + 18  # room for the today label under the rows
@@ -349,16 +351,16 @@ def _mark(entry: Entry, event: Event, segments, start: int, end: int, top: int, 
     out = [f'<g class="{classes}" data-uid="{escape(entry.uid)}"><title>{escape(tooltip)}</title>']
     if labelled:
         out.append(f'<text class="label" x="{MARGIN:g}%" y="{top + 14}">{escape(_short(event))}</text>')
-        middle = top + 24
+        middle, size = top + 24, 10
     else:
-        middle = top + LANE / 2
+        middle, size = top + LANE / 2, 7
     x0, x1 = position(segments, start), position(segments, end)
     if kind == "day":
-        out.append(f'<circle cx="{(x0 + x1) / 2:.3f}%" cy="{middle}" r="5.5"/>')
+        out.append(f'<circle cx="{(x0 + x1) / 2:.3f}%" cy="{middle}" r="{size / 2 + 0.5:g}"/>')
     else:
         width = max(x1 - x0, 0.5)
         fill = f' fill="url(#{hatch})"' if kind == "window" else ""
-        out.append(f'<rect x="{x0:.3f}%" y="{middle - 5}" width="{width:.3f}%" height="10" rx="3"{fill}/>')
+        out.append(f'<rect x="{x0:.3f}%" y="{middle - size / 2:g}" width="{width:.3f}%" height="{size}" rx="3"{fill}/>')
     out.append("</g>")
     return "".join(out)
 
@@ -388,15 +390,18 @@ def _grid(segments: list[Segment], height: int) -> list[str]:
         px_per_day = MIN_WIDTH * (s.x1 - s.x0) / 100 / (s.end - s.first)
         # Month bands: a line where each month starts, its name at the left of its
         # band if the band is wide enough; the first name of a segment has the year.
-        step = 1 if px_per_day * 30 >= 24 else 3 if px_per_day * 91 >= 24 else 12
+        step = next((n for n in (1, 3, 12) if px_per_day * 30 * n >= 40), 12)  # months per name
+        grid_step = 1 if px_per_day * 30 >= 8 else step
         month, named = date(first.year, first.month, 1), False
         while month < end:
             band_end = min(_next_month(month), end)
             x = position(segments, max(_day(month), s.first))
-            if month > first:
+            if month > first and (month.month - 1) % grid_step == 0:
                 out.append(f'<line class="grid" x1="{x:.3f}%" x2="{x:.3f}%" y1="{AXIS_HEIGHT - 4}" y2="{height}"/>')
             band_px = px_per_day * (band_end - max(month, first)).days
-            if (month.month - 1) % step == 0 and (band_px >= 40 or step > 1 and month >= first):
+            # A month cut short by the segment's start is named only if its name fits before the next.
+            wide_enough = month >= first or band_px >= 60
+            if (month.month - 1) % step == 0 and wide_enough:
                 text = f"{month:%Y}" if step == 12 else f"{month:%b %Y}" if not named or month.month == 1 else f"{month:%b}"
                 months.append((x, text))
                 named = True
