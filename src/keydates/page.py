@@ -399,8 +399,8 @@ def _grid(segments: list[Segment], height: int) -> list[str]:
             if month > first and (month.month - 1) % grid_step == 0:
                 out.append(f'<line class="grid" x1="{x:.3f}%" x2="{x:.3f}%" y1="{AXIS_HEIGHT - 4}" y2="{height}"/>')
             band_px = px_per_day * (band_end - max(month, first)).days
-            # A month cut short by the segment's start is named only if its name fits before the next.
-            wide_enough = month >= first or band_px >= 60
+            # A month cut short by the segment's ends is named only if its name fits in it.
+            wide_enough = (month >= first and band_end == _next_month(month)) or band_px >= 50
             if (month.month - 1) % step == 0 and wide_enough:
                 text = f"{month:%Y}" if step == 12 else f"{month:%b %Y}" if not named or month.month == 1 else f"{month:%b}"
                 months.append((x, text))
