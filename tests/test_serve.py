@@ -225,3 +225,17 @@ def test_serve_refuses_a_bad_base_url(events):
     result = run("serve", events, "--base-url", "example.org/cal")
     assert result.exit_code == 1
     assert "--base-url: 'example.org/cal' is not an http(s) address" in result.stderr
+
+
+def test_create_app_is_a_plain_wsgi_application(events):
+    """What gunicorn 'keydates.web:create_app("events")' gets: any WSGI server can run it."""
+    from keydates.web import create_app
+
+    app = create_app(str(events))
+    answers = []
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/all.ics", "QUERY_STRING": "tag=holiday", "wsgi.url_scheme": "https", "HTTP_HOST": "example.org"}
+    body = b"".join(app(environ, lambda status, headers: answers.append((status, dict(headers)))))
+    assert answers[0][0] == "200 OK" and answers[0][1]["Content-Type"] == "text/calendar; charset=utf-8"
+    assert body.count(b"BEGIN:VEVENT") == 2
+    page = b"".join(app({**environ, "PATH_INFO": "/", "QUERY_STRING": ""}, lambda s, h: None))
+    assert b'href="webcal://example.org/all.ics"' in page  # links from the address asked for
