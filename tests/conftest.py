@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import http.client
+import os
+import select
+import shutil
+import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import icalendar
 import pytest
@@ -62,3 +70,91 @@ def built(tmp_path):
         return run("build", path, "-o", out, *extra), out
 
     return build
+
+
+# --- a real `keydates serve` process on a free loopback port ---------------
+
+SERVE_TIMEOUT = 20  # seconds for the server to print its addresses
+
+
+class Server:
+    """A `keydates serve` subprocess; speaks HTTP to it with http.client."""
+
+    def __init__(self, process: subprocess.Popen, banner: list[str], log_path: Path):
+        self.process = process
+        self.banner = banner
+        self.log_path = log_path
+        page = next(line for line in banner if line.strip().startswith("page:"))
+        self.url = page.split("page:", 1)[1].strip()
+        parts = urlsplit(self.url)
+        self.host, self.port = parts.hostname, parts.port
+
+    def request(self, path: str, headers: dict | None = None, method: str = "GET"):
+        """Send the request target exactly as given; return (status, headers, body)."""
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=10)
+        try:
+            connection.putrequest(method, path, skip_accept_encoding=True)
+            for name, value in (headers or {}).items():
+                connection.putheader(name, value)
+            connection.endheaders()
+            response = connection.getresponse()
+            body = response.read()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+        finally:
+            connection.close()
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process.stdout.close()
+
+
+def start_server(folder: Path, *args: str, env: dict | None = None) -> Server:
+    """Start `keydates serve ARGS --port 0` in folder and wait for its addresses."""
+    log_path = folder / f"serve-{len(list(folder.glob('serve-*.log')))}.log"
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", "SOURCE_DATE_EPOCH": FIXED_EPOCH, **(env or {})}
+    environment = {k: v for k, v in environment.items() if v is not None}
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "keydates", "serve", *map(str, args), "--port", "0"],
+            cwd=folder, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, env=environment,
+        )  # fmt: skip
+    output, deadline = b"", time.monotonic() + SERVE_TIMEOUT
+    while b"Press Ctrl+C" not in output:
+        ready, _, _ = select.select([process.stdout], [], [], max(0, deadline - time.monotonic()))
+        chunk = os.read(process.stdout.fileno(), 65536) if ready else b""
+        if not chunk:
+            process.kill()
+            process.wait()
+            pytest.fail(f"keydates serve did not start (exit {process.returncode}):\n{output.decode()}\n{log_path.read_text()}")
+        output += chunk
+    return Server(process, output.decode("utf-8").splitlines(), log_path)
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """Start `keydates serve ARGS --port 0` in tmp_path; stopped after the test."""
+    servers = []
+
+    def start(*args: str, env: dict | None = None) -> Server:
+        servers.append(start_server(tmp_path, *args, env=env))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def copy_events(tmp_path: Path) -> Path:
+    """The default timeline and its lock, copied to tmp_path/events."""
+    events = tmp_path / "events"
+    shutil.copytree(REPO / "events", events)
+    return events

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from keydates import lock
+from keydates import lock, page, site
 from keydates.errors import KeydatesError, Problem
-from keydates.ical import render
 from keydates.load import read_sources
 from keydates.model import Calendar, Feed, combined_feed
 from keydates.validate import validate
@@ -46,6 +45,8 @@ class BuildResult:
     timeline: Timeline
     written: list[tuple[Feed, Path]]
     lock_updates: list[lock.LockUpdate]
+    page: Path | None = None
+    tag_feeds: int = 0
 
 
 def load_timeline(paths) -> Timeline:
@@ -65,15 +66,15 @@ def no_progress(total: int) -> Iterator[Callable[[int], None]]:
 
 def build(
     paths, out_dir: Path = DEFAULT_OUTPUT, *, frozen: bool = False, now: datetime | None = None,
-    progress: Progress = no_progress,
+    base_url: str | None = None, progress: Progress = no_progress,
 ) -> BuildResult:
-    """Compile event files to out_dir/<calendar>.ics and out_dir/all.ics.
+    """Compile event files to out_dir/<calendar>.ics, all.ics, per-tag feeds and index.html.
 
     `progress(total)` is entered before rendering, with the number of events
     to render; what it yields is called with the number of each batch done.
     """
     with _without_cycle_collector():
-        return _build(paths, out_dir, frozen, now, progress)
+        return _build(paths, out_dir, frozen, now, base_url, progress)
 
 
 @contextmanager
@@ -93,20 +94,23 @@ def _without_cycle_collector():
             gc.enable()
 
 
-def _build(paths, out_dir: Path, frozen: bool, now: datetime | None, progress: Progress) -> BuildResult:
+def _build(paths, out_dir: Path, frozen: bool, now: datetime | None, base_url: str | None, progress: Progress) -> BuildResult:
+    base_url = site.check_base_url(base_url)
     timeline = load_timeline(paths)
     stamps, lock_updates = lock.plan(timeline.calendars, now or lock.now_utc())
     stale = [update for update in lock_updates if update.old != update.new]
     if frozen and stale:
         lines = [f"{u.path}: out of date ({', '.join(u.changed)} changed); run 'keydates build' without --frozen and commit the lock file" for u in stale]
         raise KeydatesError("\n".join(lines))
-    feeds = timeline.feeds()
-    blocks: dict[str, bytes] = {}  # each event rendered once, shared by its feeds
+    published = site.publish(timeline.calendars, stamps)
     with progress(sum(len(c.events) for c in timeline.calendars)) as advance:
-        outputs = {out_dir / f"{feed.id}.ics": render(feed, stamps, blocks, advance) for feed in feeds}
-    write_files(outputs, out_dir)
+        files = site.feed_files(published, stamps, advance)
+    files[site.PAGE] = page.render(published, base_url)
+    write_files({out_dir / name: data for name, data in files.items()}, out_dir)
     write_files({u.path: u.new.encode("utf-8") for u in stale})
-    return BuildResult(timeline, [(feed, out_dir / f"{feed.id}.ics") for feed in feeds], stale)
+    written = [(item.feed, out_dir / item.path) for item in published]
+    tag_feeds = sum(len(item.tags) for item in published)
+    return BuildResult(timeline, written, stale, out_dir / site.PAGE, tag_feeds)
 
 
 def _same_content(path: Path, data: bytes) -> bool:
@@ -132,6 +136,7 @@ def write_files(contents: dict[Path, bytes], folder: Path | None = None) -> None
             for path, data in contents.items():
                 if _same_content(path, data):
                     continue  # unchanged: keep its mtime for HTTP caches
+                path.parent.mkdir(parents=True, exist_ok=True)  # tag feeds live in subfolders
                 handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
                 staged.append((temp, path))
                 with os.fdopen(handle, "wb") as file:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from keydates import __version__, listing
+from keydates import __version__, listing, web
 from keydates.build import DEFAULT_OUTPUT, build, load_timeline
 from keydates.errors import InputError
 
@@ -50,12 +50,14 @@ def main(verbose: bool) -> None:
 @PATHS
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=DEFAULT_OUTPUT, show_default=True, help="Folder for the .ics files.")
 @click.option("--frozen", is_flag=True, help="Fail instead of updating keydates.lock (for CI).")
-def build_command(paths: tuple[Path, ...], output: Path, frozen: bool) -> None:
-    """Compile event files (default: events/) into one .ics per calendar and all.ics."""
-    result = build(paths, output, frozen=frozen, progress=_progress_bar)
+@click.option("--base-url", metavar="URL", help="Public address of the output folder, for the page's subscribe links.")
+def build_command(paths: tuple[Path, ...], output: Path, frozen: bool, base_url: str | None) -> None:
+    """Compile event files (default: events/) into one .ics per calendar, all.ics and a subscribe page."""
+    result = build(paths, output, frozen=frozen, base_url=base_url, progress=_progress_bar)
     _print_warnings(result.timeline.warnings)
     for feed, path in result.written:
         click.echo(f"{feed.id}: {len(feed.entries)} events -> {path}")
+    click.echo(f"page: {result.page} (with {result.tag_feeds} per-tag feeds)")
     for update in result.lock_updates:
         click.echo(f"updated {update.path} ({len(update.changed)} events changed)")
 
@@ -94,3 +96,18 @@ def list_command(paths, start, end, upcoming, tags, fmt, today) -> None:
         tags=tags,
     )
     sys.stdout.write(listing.render_rows(rows, fmt, today))
+
+
+@main.command("serve")
+@PATHS
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on (0: any free port).")
+@click.option("--base-url", metavar="URL", help="Public address of the site behind a proxy, for the page's links (default: the address asked for).")
+def serve_command(paths: tuple[Path, ...], host: str, port: int, base_url: str | None) -> None:
+    """Serve the feeds and the subscribe page over HTTP; event file edits are picked up live."""
+    app = web.create_app(paths, base_url=base_url)
+    server = web.make_server(app, host, port)
+    for line in web.startup_lines(app, server):
+        click.echo(line)
+    logging.getLogger("keydates").setLevel(min(logging.getLogger().level, logging.INFO))  # one line per request
+    web.run(server)

@@ -1,0 +1,119 @@
+"""The published site: which feeds exist, where they live, and their bytes.
+
+`keydates build` writes these files and `keydates serve` answers with them,
+so one set of links works on a static host and on the server:
+
+    <calendar-id>.ics          one calendar
+    all.ics                    every calendar
+    <feed-id>/<tag>.ics        only the events of one tag (feed-id: a calendar, or all)
+    index.html                 the subscribe page (page.py)
+
+Pure: nothing here reads files or the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from urllib.parse import quote, urlsplit
+
+from keydates.errors import KeydatesError
+from keydates.ical import render
+from keydates.lock import Stamp
+from keydates.model import Calendar, Feed, combined_feed
+
+PAGE = "index.html"
+
+
+@dataclass(frozen=True)
+class TagFeed:
+    """The feed of one tag's events, offered on the page."""
+
+    tag: str
+    path: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Published:
+    """One feed as published: its file, its own address if it has one, its tag feeds."""
+
+    feed: Feed
+    path: str
+    own_url: str = ""  # [calendar] url: where the calendar says it is published
+    tags: tuple[TagFeed, ...] = ()
+    modified: datetime | None = None  # newest LAST-MODIFIED of its events
+    same_as: str = ""  # all.ics of a single calendar: that calendar's name
+
+    @property
+    def uids(self) -> list[str]:
+        return [entry.uid for entry in self.feed.entries]
+
+
+def check_base_url(text: str | None) -> str | None:
+    """The public address the site is published at, ending in '/'; None if not given."""
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise KeydatesError(f"--base-url: {text!r} is not an http(s) address of a folder, such as https://example.org/calendars/")
+    return text if text.endswith("/") else text + "/"
+
+
+def tag_path(feed_id: str, tag: str) -> str:
+    """The file of one tag's feed; any tag becomes one safe file name."""
+    return f"{feed_id}/{quote(tag, safe='')}.ics"
+
+
+def filter_feed(feed: Feed, tags: Iterable[str]) -> Feed:
+    """Only the events carrying any of `tags`; same UIDs, so subscribers see the same events."""
+    wanted = sorted(set(tags))
+    entries = tuple(entry for entry in feed.entries if set(wanted) & set(entry.event.tags))
+    label = "tag" if len(wanted) == 1 else "tags"
+    name = f"{feed.name} ({label}: {', '.join(wanted)})"
+    description = f"Only the events tagged {' or '.join(wanted)}." + (f" {feed.description}" if feed.description else "")
+    # No SOURCE: the whole calendar's address would be wrong for a part of it.
+    return replace(feed, name=name, description=description, url="", entries=entries)
+
+
+def publish(calendars: list[Calendar], stamps: Mapping[str, Stamp]) -> list[Published]:
+    """Every feed of the site: one per calendar, then all."""
+    result = []
+    for calendar in calendars:
+        result.append(_published(calendar.feed(), stamps, calendar.url))
+    combined = combined_feed(calendars)
+    if len(calendars) == 1:
+        # all.ics is the same calendar again: no tag feeds of its own.
+        result.append(Published(combined, f"{combined.id}.ics", modified=result[0].modified, same_as=calendars[0].name))
+    else:
+        result.append(_published(combined, stamps))
+    return result
+
+
+def _published(feed: Feed, stamps: Mapping[str, Stamp], own_url: str = "") -> Published:
+    counts: dict[str, int] = {}
+    for entry in feed.entries:
+        for tag in entry.event.tags:
+            counts[tag] = counts.get(tag, 0) + 1
+    tags = tuple(TagFeed(tag, tag_path(feed.id, tag), counts[tag]) for tag in sorted(counts))
+    modified = max((stamps[entry.uid].modified for entry in feed.entries), default=None)
+    return Published(feed, f"{feed.id}.ics", own_url, tags, modified)
+
+
+def feed_files(
+    published: list[Published], stamps: Mapping[str, Stamp], advance: Callable[[int], None] | None = None
+) -> dict[str, bytes]:
+    """The bytes of every feed and tag feed, by path.
+
+    An event appears in several feeds (its calendar, all.ics, a feed per
+    tag): each is rendered once and its bytes shared. `advance(n)` is told of
+    the events rendered, for a progress bar.
+    """
+    files: dict[str, bytes] = {}
+    blocks: dict[str, bytes] = {}
+    for item in published:
+        files[item.path] = render(item.feed, stamps, blocks, advance)
+        for tag in item.tags:
+            files[tag.path] = render(filter_feed(item.feed, [tag.tag]), stamps, blocks, advance)
+    return files
