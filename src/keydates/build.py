@@ -104,7 +104,7 @@ def _build(paths, out_dir: Path, frozen: bool, now: datetime | None, base_url: s
         raise KeydatesError("\n".join(lines))
     published = site.publish(timeline.calendars, stamps)
     with progress(sum(len(c.events) for c in timeline.calendars)) as advance:
-        files = site.feed_files(published, stamps, advance)
+        files: dict[str, bytes | list[bytes]] = site.feed_parts(published, stamps, advance)
     files[site.PAGE] = page.render(published, base_url)
     write_files({out_dir / name: data for name, data in files.items()}, out_dir)
     write_files({u.path: u.new.encode("utf-8") for u in stale})
@@ -126,14 +126,19 @@ def _same_content(path: Path, data: bytes) -> bool:
     return offset == len(data)
 
 
-def write_files(contents: dict[Path, bytes], folder: Path | None = None) -> None:
-    """Write every file atomically, or none: all temporary files first, then renames."""
+def write_files(contents: dict[Path, bytes | list[bytes]], folder: Path | None = None) -> None:
+    """Write every file atomically, or none: all temporary files first, then renames.
+
+    A file's content may be a list of byte strings: it is joined only while
+    that one file is compared and written.
+    """
     try:
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
         staged = []
         try:
-            for path, data in contents.items():
+            for path, content in contents.items():
+                data = content if isinstance(content, bytes) else b"".join(content)
                 if _same_content(path, data):
                     continue  # unchanged: keep its mtime for HTTP caches
                 path.parent.mkdir(parents=True, exist_ok=True)  # tag feeds live in subfolders

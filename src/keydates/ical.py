@@ -11,8 +11,10 @@ with the strict `ical` parser.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
+from operator import itemgetter
 
 from icalendar import vDuration
 
@@ -68,20 +70,45 @@ def fold(line: str) -> str:
     return b"\r\n ".join(pieces).decode("utf-8")
 
 
-def render(
-    feed: Feed, stamps: Mapping[str, Stamp], blocks: dict[str, bytes] | None = None,
-    advance: Callable[[int], None] | None = None,
-) -> bytes:
-    """Render a feed as .ics bytes; `stamps` gives each UID's lock entry.
+@dataclass
+class Shared:
+    """What the feeds of one build share: an event is in several (its calendar,
+    all.ics, a feed per tag), so its sort key and its encoded lines are worked
+    out once and reused. Only for feeds rendered with the same stamps."""
 
-    `blocks` may be shared by the feeds of one build (a calendar and all.ics
-    hold the same events): each event is then escaped, folded and encoded
-    once, and the feeds share its bytes. `advance(n)`, if given, is told
-    of the events rendered (not taken from `blocks`), PROGRESS_STEP at a time.
+    blocks: dict[str, bytes] = field(default_factory=dict)
+    keys: dict[str, tuple] = field(default_factory=dict)
+
+
+def render(feed: Feed, stamps: Mapping[str, Stamp]) -> bytes:
+    """Render a feed as .ics bytes; `stamps` gives each UID's lock entry."""
+    return b"".join(render_parts(feed, stamps))
+
+
+def render_parts(
+    feed: Feed, stamps: Mapping[str, Stamp], shared: Shared | None = None,
+    advance: Callable[[int], None] | None = None,
+) -> list[bytes]:
+    """The feed's bytes in pieces, one per event, whose concatenation is render().
+
+    With `shared` passed to every feed of one build (see Shared), the feeds
+    hold the same bytes objects for an event, so a build keeps each event's
+    bytes once however many feeds hold it, not one joined copy per feed.
+    `advance(n)`, if given, is told of the events rendered (not taken from
+    `shared`), PROGRESS_STEP at a time, for a progress bar.
     """
-    if blocks is None:
-        blocks = {}
-    entries = sorted(feed.entries, key=lambda entry: (_sort_key(entry.event), entry.uid))
+    if shared is None:
+        shared = Shared()
+    blocks, keys = shared.blocks, shared.keys
+    order = []
+    for entry in feed.entries:
+        uid = entry.uid
+        key = keys.get(uid)
+        if key is None:
+            key = keys[uid] = (_sort_key(entry.event), uid)
+        order.append((key, entry))
+    order.sort(key=itemgetter(0))  # UIDs are unique in a feed: keys never tie
+    entries = [entry for _, entry in order]
     parts = [_encode(_calendar_head(feed)), _encode(_timezones(entry.event for entry in entries))]
     rendered = 0
     for entry in entries:
@@ -96,7 +123,7 @@ def render(
     if advance:
         advance(rendered % PROGRESS_STEP)
     parts.append(b"END:VCALENDAR\r\n")
-    return b"".join(parts)
+    return parts
 
 
 def _encode(lines: Iterable[str]) -> bytes:

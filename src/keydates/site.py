@@ -19,7 +19,7 @@ from datetime import datetime
 from urllib.parse import quote, urlsplit
 
 from keydates.errors import KeydatesError
-from keydates.ical import render
+from keydates.ical import Shared, render_parts
 from keydates.lock import Stamp
 from keydates.model import Calendar, Feed, combined_feed
 
@@ -69,7 +69,8 @@ def tag_path(feed_id: str, tag: str) -> str:
 def filter_feed(feed: Feed, tags: Iterable[str]) -> Feed:
     """Only the events carrying any of `tags`; same UIDs, so subscribers see the same events."""
     wanted = sorted(set(tags))
-    entries = tuple(entry for entry in feed.entries if set(wanted) & set(entry.event.tags))
+    wanted_set = set(wanted)  # one set, not two per event: tag feeds of 100,000 events took a second
+    entries = tuple(entry for entry in feed.entries if not wanted_set.isdisjoint(entry.event.tags))
     label = "tag" if len(wanted) == 1 else "tags"
     name = f"{feed.name} ({label}: {', '.join(wanted)})"
     description = f"Only the events tagged {' or '.join(wanted)}." + (f" {feed.description}" if feed.description else "")
@@ -101,19 +102,25 @@ def _published(feed: Feed, stamps: Mapping[str, Stamp], own_url: str = "") -> Pu
     return Published(feed, f"{feed.id}.ics", own_url, tags, modified)
 
 
-def feed_files(
+def feed_files(published: list[Published], stamps: Mapping[str, Stamp]) -> dict[str, bytes]:
+    """The bytes of every feed and tag feed, by path."""
+    return {path: b"".join(parts) for path, parts in feed_parts(published, stamps).items()}
+
+
+def feed_parts(
     published: list[Published], stamps: Mapping[str, Stamp], advance: Callable[[int], None] | None = None
-) -> dict[str, bytes]:
-    """The bytes of every feed and tag feed, by path.
+) -> dict[str, list[bytes]]:
+    """Every feed and tag feed as a list of byte strings to write one after another.
 
     An event appears in several feeds (its calendar, all.ics, a feed per
-    tag): each is rendered once and its bytes shared. `advance(n)` is told of
-    the events rendered, for a progress bar.
+    tag): it is rendered once and its bytes shared, so 100,000 events in 16
+    feeds hold their 65 MB once rather than 300 MB of joined copies.
+    `advance(n)` is told of the events rendered, for a progress bar.
     """
-    files: dict[str, bytes] = {}
-    blocks: dict[str, bytes] = {}
+    files: dict[str, list[bytes]] = {}
+    shared = Shared()
     for item in published:
-        files[item.path] = render(item.feed, stamps, blocks, advance)
+        files[item.path] = render_parts(item.feed, stamps, shared, advance)
         for tag in item.tags:
-            files[tag.path] = render(filter_feed(item.feed, [tag.tag]), stamps, blocks, advance)
+            files[tag.path] = render_parts(filter_feed(item.feed, [tag.tag]), stamps, shared, advance)
     return files
