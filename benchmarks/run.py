@@ -27,7 +27,7 @@ peak.  The runner therefore generates workloads in a child process and stays
 small, and prints its own peak as the floor.
 
 The work is not identical: keydates also validates the TOML, resolves windows,
-checks the lock and writes two files (bench.ics and all.ics), while the
+checks the lock and writes bench.ics, all.ics, a feed per tag and index.html, while the
 baseline reads pre-resolved JSON and writes one.  Each run's output is checked
 to hold N VEVENTs.
 
