@@ -37,7 +37,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 import urllib.request
 from dataclasses import dataclass

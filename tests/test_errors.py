@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CALENDAR_HEADER, event_file, run
+from conftest import event_file, run
 
 GOOD = """
 [[event]]

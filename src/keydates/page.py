@@ -16,7 +16,7 @@ import json
 import math
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta, timezone
 from html import escape
 from urllib.parse import quote, urlsplit
 

@@ -164,7 +164,7 @@ class _FileChecker:
         try:
             found = holiday_blocks(country, years, subdiv=subdiv, language=language, only=only, blocks=blocks)
         except HolidaySourceError as e:
-            self.error(e.message, label, e.field)
+            self.error(e.message.removeprefix(f"{e.field}: "), label, e.field)
             return None
         if event_id is not None:
             if len(found) != 1:
