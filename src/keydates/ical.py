@@ -19,7 +19,7 @@ from operator import itemgetter
 from icalendar import vDuration
 
 from keydates.lock import Stamp
-from keydates.model import Event, Feed
+from keydates.model import Entry, Event, Feed
 from keydates.recurrence import occurrences
 from keydates.vtimezone import vtimezone_lines
 
@@ -87,7 +87,7 @@ def render(feed: Feed, stamps: Mapping[str, Stamp]) -> bytes:
 
 def render_parts(
     feed: Feed, stamps: Mapping[str, Stamp], shared: Shared | None = None,
-    advance: Callable[[int], None] | None = None,
+    advance: Callable[[int], None] | None = None, *, ordered: bool = False,
 ) -> list[bytes]:
     """The feed's bytes in pieces, one per event, whose concatenation is render().
 
@@ -95,20 +95,13 @@ def render_parts(
     hold the same bytes objects for an event, so a build keeps each event's
     bytes once however many feeds hold it, not one joined copy per feed.
     `advance(n)`, if given, is told of the events rendered (not taken from
-    `shared`), PROGRESS_STEP at a time, for a progress bar.
+    `shared`), PROGRESS_STEP at a time, for a progress bar. `ordered` says
+    the entries are already in_order(), as site.feed_parts passes them.
     """
     if shared is None:
         shared = Shared()
-    blocks, keys = shared.blocks, shared.keys
-    order = []
-    for entry in feed.entries:
-        uid = entry.uid
-        key = keys.get(uid)
-        if key is None:
-            key = keys[uid] = (_sort_key(entry.event), uid)
-        order.append((key, entry))
-    order.sort(key=itemgetter(0))  # UIDs are unique in a feed: keys never tie
-    entries = [entry for _, entry in order]
+    blocks = shared.blocks
+    entries = feed.entries if ordered else in_order(feed.entries, shared)
     parts = [_encode(_calendar_head(feed)), _encode(_timezones(entry.event for entry in entries))]
     rendered = 0
     for entry in entries:
@@ -124,6 +117,20 @@ def render_parts(
         advance(rendered % PROGRESS_STEP)
     parts.append(b"END:VCALENDAR\r\n")
     return parts
+
+
+def in_order(entries: Iterable[Entry], shared: Shared | None = None) -> list[Entry]:
+    """The entries in the order a feed lists them: by start in UTC, then UID."""
+    keys = shared.keys if shared is not None else {}
+    order = []
+    for entry in entries:
+        uid = entry.uid
+        key = keys.get(uid)
+        if key is None:
+            key = keys[uid] = (_sort_key(entry.event), uid)
+        order.append((key, entry))
+    order.sort(key=itemgetter(0))  # UIDs are unique in a feed: keys never tie
+    return [entry for _, entry in order]
 
 
 def _encode(lines: Iterable[str]) -> bytes:

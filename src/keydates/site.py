@@ -19,9 +19,9 @@ from datetime import datetime
 from urllib.parse import quote, urlsplit
 
 from keydates.errors import KeydatesError
-from keydates.ical import Shared, render_parts
+from keydates.ical import Shared, in_order, render_parts
 from keydates.lock import Stamp
-from keydates.model import Calendar, Feed, combined_feed
+from keydates.model import Calendar, Entry, Feed, combined_feed
 
 PAGE = "index.html"
 
@@ -68,9 +68,14 @@ def tag_path(feed_id: str, tag: str) -> str:
 
 def filter_feed(feed: Feed, tags: Iterable[str]) -> Feed:
     """Only the events carrying any of `tags`; same UIDs, so subscribers see the same events."""
+    wanted = set(tags)
+    entries = tuple(entry for entry in feed.entries if not wanted.isdisjoint(entry.event.tags))
+    return _part(feed, wanted, entries)
+
+
+def _part(feed: Feed, tags: Iterable[str], entries: tuple[Entry, ...]) -> Feed:
+    """The feed of `entries`, the events of `feed` carrying any of `tags`."""
     wanted = sorted(set(tags))
-    wanted_set = set(wanted)  # one set, not two per event: tag feeds of 100,000 events took a second
-    entries = tuple(entry for entry in feed.entries if not wanted_set.isdisjoint(entry.event.tags))
     label = "tag" if len(wanted) == 1 else "tags"
     name = f"{feed.name} ({label}: {', '.join(wanted)})"
     description = f"Only the events tagged {' or '.join(wanted)}." + (f" {feed.description}" if feed.description else "")
@@ -119,8 +124,21 @@ def feed_parts(
     """
     files: dict[str, list[bytes]] = {}
     shared = Shared()
+    # Every event is put in order once, and each feed takes its events in
+    # that order: sorting each of 16 feeds, and filtering a feed once per
+    # tag, took a second at 100,000 events.
+    everything = {entry.uid: entry for item in published for entry in item.feed.entries}
+    ordered = in_order(everything.values(), shared)
     for item in published:
-        files[item.path] = render_parts(item.feed, stamps, shared, advance)
+        members = {entry.uid for entry in item.feed.entries}
+        feed = replace(item.feed, entries=tuple(entry for entry in ordered if entry.uid in members))
+        files[item.path] = render_parts(feed, stamps, shared, advance, ordered=True)
+        by_tag: dict[str, list[Entry]] = {tag.tag: [] for tag in item.tags}
+        for entry in feed.entries:
+            for tag in entry.event.tags:
+                if tag in by_tag:
+                    by_tag[tag].append(entry)
         for tag in item.tags:
-            files[tag.path] = render_parts(filter_feed(item.feed, [tag.tag]), stamps, shared, advance)
+            tag_feed = _part(feed, [tag.tag], tuple(by_tag[tag.tag]))
+            files[tag.path] = render_parts(tag_feed, stamps, shared, advance, ordered=True)
     return files
