@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
-from operator import itemgetter
 
 from icalendar import vDuration
 
@@ -73,11 +72,10 @@ def fold(line: str) -> str:
 @dataclass
 class Shared:
     """What the feeds of one build share: an event is in several (its calendar,
-    all.ics, a feed per tag), so its sort key and its encoded lines are worked
-    out once and reused. Only for feeds rendered with the same stamps."""
+    all.ics, a feed per tag), so its encoded lines are worked out once and
+    reused. Only for feeds rendered with the same stamps."""
 
     blocks: dict[str, bytes] = field(default_factory=dict)
-    keys: dict[str, tuple] = field(default_factory=dict)
 
 
 def render(feed: Feed, stamps: Mapping[str, Stamp]) -> bytes:
@@ -101,7 +99,7 @@ def render_parts(
     if shared is None:
         shared = Shared()
     blocks = shared.blocks
-    entries = feed.entries if ordered else in_order(feed.entries, shared)
+    entries = feed.entries if ordered else in_order(feed.entries)
     parts = [_encode(_calendar_head(feed)), b""]  # the VTIMEZONEs go second, once known
     zoned = []  # events with a TZID: one pass over the feed finds them
     rendered = 0
@@ -123,18 +121,13 @@ def render_parts(
     return parts
 
 
-def in_order(entries: Iterable[Entry], shared: Shared | None = None) -> list[Entry]:
+def in_order(entries: Iterable[Entry]) -> list[Entry]:
     """The entries in the order a feed lists them: by start in UTC, then UID."""
-    keys = shared.keys if shared is not None else {}
-    order = []
-    for entry in entries:
-        uid = entry.uid
-        key = keys.get(uid)
-        if key is None:
-            key = keys[uid] = (_sort_key(entry.event), uid)
-        order.append((key, entry))
-    order.sort(key=itemgetter(0))  # UIDs are unique in a feed: keys never tie
-    return [entry for _, entry in order]
+    return sorted(entries, key=_entry_key)  # UIDs are unique in a feed: keys never tie
+
+
+def _entry_key(entry: Entry) -> tuple[datetime, str]:
+    return _sort_key(entry.event), entry.uid
 
 
 def _encode(lines: Iterable[str]) -> bytes:

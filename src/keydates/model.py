@@ -111,8 +111,13 @@ class Calendar:
 
     def feed(self) -> Feed:
         """This calendar as one published feed."""
-        entries = tuple(Entry(self.id, event) for event in self.events)
-        return Feed(self.id, self.name, self.description, self.refresh, self.url, entries)
+        return Feed(self.id, self.name, self.description, self.refresh, self.url, self.entries)
+
+    @cached_property
+    def entries(self) -> tuple[Entry, ...]:
+        """Its events as feed entries: the same objects in its feed and in all.ics,
+        so each works out its UID once."""
+        return tuple(Entry(self.id, event) for event in self.events)
 
 
 def uid(calendar_id: str, event_id: str) -> str:
@@ -152,5 +157,5 @@ def combined_feed(calendars: list[Calendar]) -> Feed:
         name = "All key dates"
         description = "Every calendar: " + ", ".join(c.name for c in calendars)
     refresh = min((c.refresh for c in calendars), default=timedelta(hours=6))
-    entries = tuple(entry for c in calendars for entry in c.feed().entries)
+    entries = tuple(entry for c in calendars for entry in c.entries)
     return Feed("all", name, description, refresh, "", entries)
