@@ -11,7 +11,6 @@ with the strict `ical` parser.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
@@ -69,56 +68,40 @@ def fold(line: str) -> str:
     return b"\r\n ".join(pieces).decode("utf-8")
 
 
-@dataclass
-class Shared:
-    """What the feeds of one build share: an event is in several (its calendar,
-    all.ics, a feed per tag), so its encoded lines are worked out once and
-    reused. Only for feeds rendered with the same stamps."""
-
-    blocks: dict[str, bytes] = field(default_factory=dict)
-
-
 def render(feed: Feed, stamps: Mapping[str, Stamp]) -> bytes:
     """Render a feed as .ics bytes; `stamps` gives each UID's lock entry."""
-    return b"".join(render_parts(feed, stamps))
+    entries = in_order(feed.entries)
+    zoned = [entry.event for entry in entries if entry.event.timezone]
+    return b"".join(assemble(feed, render_events(entries, stamps), zoned))
 
 
-def render_parts(
-    feed: Feed, stamps: Mapping[str, Stamp], shared: Shared | None = None,
-    advance: Callable[[int], None] | None = None, *, ordered: bool = False,
+def render_events(
+    entries: Iterable[Entry], stamps: Mapping[str, Stamp], advance: Callable[[int], None] | None = None,
 ) -> list[bytes]:
-    """The feed's bytes in pieces, one per event, whose concatenation is render().
+    """Each entry's VEVENT as bytes, in the order given.
 
-    With `shared` passed to every feed of one build (see Shared), the feeds
-    hold the same bytes objects for an event, so a build keeps each event's
-    bytes once however many feeds hold it, not one joined copy per feed.
-    `advance(n)`, if given, is told of the events rendered (not taken from
-    `shared`), PROGRESS_STEP at a time, for a progress bar. `ordered` says
-    the entries are already in_order(), as site.feed_parts passes them.
+    `advance(n)`, if given, is told of the events rendered, PROGRESS_STEP at
+    a time, for a progress bar.
     """
-    if shared is None:
-        shared = Shared()
-    blocks = shared.blocks
-    entries = feed.entries if ordered else in_order(feed.entries)
-    parts = [_encode(_calendar_head(feed)), b""]  # the VTIMEZONEs go second, once known
-    zoned = []  # events with a TZID: one pass over the feed finds them
-    rendered = 0
+    blocks = []
     for entry in entries:
-        uid, event = entry.uid, entry.event
-        block = blocks.get(uid)
-        if block is None:
-            block = blocks[uid] = _event_block(uid, event, stamps[uid])
-            rendered += 1
-            if advance and rendered % PROGRESS_STEP == 0:
-                advance(PROGRESS_STEP)
-        parts.append(block)
-        if event.timezone:
-            zoned.append(event)
+        uid = entry.uid
+        blocks.append(_event_block(uid, entry.event, stamps[uid]))
+        if advance and len(blocks) % PROGRESS_STEP == 0:
+            advance(PROGRESS_STEP)
     if advance:
-        advance(rendered % PROGRESS_STEP)
-    parts[1] = _encode(_timezones(zoned))
-    parts.append(b"END:VCALENDAR\r\n")
-    return parts
+        advance(len(blocks) % PROGRESS_STEP)
+    return blocks
+
+
+def assemble(feed: Feed, blocks: list[bytes], zoned: Iterable[Event]) -> list[bytes]:
+    """A feed's bytes in pieces: its head, the VTIMEZONEs its `zoned` events
+    need, its events' `blocks` (from render_events, in order) and its end.
+
+    The pieces are joined only when written, so feeds sharing an event share
+    its bytes rather than each holding a joined copy.
+    """
+    return [_encode(_calendar_head(feed)), _encode(_timezones(zoned)), *blocks, b"END:VCALENDAR\r\n"]
 
 
 def in_order(entries: Iterable[Entry]) -> list[Entry]:
