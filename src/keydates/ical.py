@@ -106,10 +106,11 @@ def assemble(feed: Feed, blocks: list[bytes], zoned: Iterable[Event]) -> list[by
 
 def in_order(entries: Iterable[Entry]) -> list[Entry]:
     """The entries in the order a feed lists them: by start in UTC, then UID."""
-    return sorted(entries, key=_entry_key)  # UIDs are unique in a feed: keys never tie
+    return sorted(entries, key=entry_key)
 
 
-def _entry_key(entry: Entry) -> tuple[datetime, str]:
+def entry_key(entry: Entry) -> tuple[datetime, str]:
+    """The sort key of in_order(); UIDs are unique in a feed, so keys never tie."""
     return _sort_key(entry.event), entry.uid
 
 

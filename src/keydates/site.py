@@ -19,7 +19,7 @@ from datetime import datetime
 from urllib.parse import quote, urlsplit
 
 from keydates.errors import KeydatesError
-from keydates.ical import assemble, in_order, render_events
+from keydates.ical import assemble, entry_key, render_events
 from keydates.lock import Stamp
 from keydates.model import Calendar, Entry, Event, Feed, combined_feed
 
@@ -126,9 +126,11 @@ def feed_parts(
     # events' bytes in that order in one pass. Sorting each of 16 feeds,
     # filtering a feed once per tag and looking up each event's bytes by UID
     # took over a second at 100,000 events.
-    everything = {entry.uid: entry for item in published for entry in item.feed.entries}
-    ordered = in_order(everything.values())
-    rendered = render_events(ordered, stamps, advance)
+    everything = list({entry.uid: entry for item in published for entry in item.feed.entries}.values())
+    # Rendered in file order, then sorted: reading the events in the order
+    # they were made (and sit in memory) renders them a tenth faster.
+    pairs = sorted(zip(everything, render_events(everything, stamps, advance)), key=lambda pair: entry_key(pair[0]))
+    ordered, rendered = [entry for entry, _ in pairs], [block for _, block in pairs]
     files: dict[str, list[bytes]] = {}
     for item in published:
         if len(item.feed.entries) == len(ordered):  # UIDs are unique: it holds every event
