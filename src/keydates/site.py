@@ -139,19 +139,24 @@ def feed_parts(
             members = {entry.uid for entry in item.feed.entries}
             kept = [(entry, block) for entry, block in zip(ordered, rendered) if entry.uid in members]
             entries, blocks = [entry for entry, _ in kept], [block for _, block in kept]
-        by_tag: dict[str, tuple[list[Entry], list[bytes]]] = {tag.tag: ([], []) for tag in item.tags}
+        # One pass gathers the tag feeds and the events with a TZID (whose
+        # VTIMEZONEs a feed needs): each look at an event is a cache miss.
+        zoned: list[Event] = []
+        by_tag: dict[str, tuple[list[Entry], list[bytes], list[Event]]] = {tag.tag: ([], [], []) for tag in item.tags}
         for entry, block in zip(entries, blocks):
-            for tag in entry.event.tags:
-                if tag in by_tag:
-                    by_tag[tag][0].append(entry)
-                    by_tag[tag][1].append(block)
-        files[item.path] = assemble(item.feed, blocks, _zoned(entries))
+            event = entry.event
+            if event.timezone:
+                zoned.append(event)
+            for tag in event.tags:
+                picked = by_tag.get(tag)
+                if picked is not None:
+                    picked[0].append(entry)
+                    picked[1].append(block)
+                    if event.timezone:
+                        picked[2].append(event)
+        files[item.path] = assemble(item.feed, blocks, zoned)
         for tag in item.tags:
-            tag_entries, tag_blocks = by_tag[tag.tag]
+            tag_entries, tag_blocks, tag_zoned = by_tag[tag.tag]
             tag_feed = _part(item.feed, [tag.tag], tuple(tag_entries))
-            files[tag.path] = assemble(tag_feed, tag_blocks, _zoned(tag_entries))
+            files[tag.path] = assemble(tag_feed, tag_blocks, tag_zoned)
     return files
-
-
-def _zoned(entries: list[Entry]) -> list[Event]:
-    return [entry.event for entry in entries if entry.event.timezone]
