@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import http.client
+import json
 import os
 import select
 import shutil
@@ -158,3 +160,14 @@ def copy_events(tmp_path: Path) -> Path:
     events = tmp_path / "events"
     shutil.copytree(REPO / "events", events)
     return events
+
+
+def reference_hash(event) -> str:
+    """Event.content_hash as first defined: json.dumps of the fields not at
+    their default. The hand-written JSON must match it, or every lock entry
+    would look changed."""
+    from keydates.model import _event_defaults, _plain
+
+    content = {name: getattr(event, name) for name, default in _event_defaults() if getattr(event, name) != default}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=_plain)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -33,7 +33,9 @@ from datetime import date, datetime, timedelta, timezone
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import parse, run
+from conftest import parse, reference_hash, run
+
+from keydates.build import load_timeline
 
 UTC = timezone.utc
 SETTINGS = settings(
@@ -248,6 +250,9 @@ def test_random_files_build_and_read_back_exactly(tmp_path_factory, case):
     result = run("build", folder / "events", "-o", folder / "dist")
     assert result.exit_code == 0, result.stderr + "\n" + source
     data = (folder / "dist" / "prop.ics").read_bytes()
+    for calendar in load_timeline([folder / "events"]).calendars:
+        for event in calendar.events:
+            assert event.content_hash() == reference_hash(event)
 
     exact = text_values(content_lines(data))
     lenient, strict = parse(data)
