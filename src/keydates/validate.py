@@ -9,12 +9,12 @@ from __future__ import annotations
 import difflib
 import re
 import zoneinfo
-from zoneinfo import ZoneInfo
 from datetime import date, datetime, timedelta, timezone
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from keydates.errors import InputError, Problem
 from keydates.load import Source
