@@ -166,8 +166,8 @@ def reference_hash(event) -> str:
     """Event.content_hash as first defined: json.dumps of the fields not at
     their default. The hand-written JSON must match it, or every lock entry
     would look changed."""
-    from keydates.model import _event_defaults, _plain
+    from keydates.lock import event_defaults, plain_json
 
-    content = {name: getattr(event, name) for name, default in _event_defaults() if getattr(event, name) != default}
-    text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=_plain)
+    content = {name: getattr(event, name) for name, default in event_defaults() if getattr(event, name) != default}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=plain_json)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

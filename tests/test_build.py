@@ -59,7 +59,7 @@ def test_editing_a_title_changes_only_that_event(tmp_path, monkeypatch):
     source.write_text(source.read_text().replace('title = "Alibaba quarterly results"', 'title = "Alibaba December-quarter results"'))
     result = run("build", "-o", "after", env={"SOURCE_DATE_EPOCH": "1771000000"})  # 2026-02-13T16:26:40Z
     assert result.exit_code == 0
-    assert "updated events/keydates.lock (1 events changed)" in result.stdout
+    assert "updated events/keydates.lock (1 event changed)" in result.stdout
     before = vevents((tmp_path / "before" / f"{CALENDAR_ID}.ics").read_bytes())
     after = vevents((tmp_path / "after" / f"{CALENDAR_ID}.ics").read_bytes())
     assert before.keys() == after.keys()  # same UIDs: updated in place, no duplicate

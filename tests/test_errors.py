@@ -66,7 +66,7 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path, monkeypatch):
         "Qn YEAR ('q3 2026'), Hn YEAR ('h2 2026'), YEAR ('2027')",
         "error: events/two.toml: event #1: id: missing (required)",
     ]
-    assert result.stderr.splitlines()[-1] == "4 problems found; nothing was written."
+    assert result.stderr.splitlines()[-1] == "4 problems found."  # check never writes
 
 
 def test_non_utf8_file(tmp_path, monkeypatch):
@@ -142,7 +142,7 @@ def test_warnings_do_not_fail_unless_strict(tmp_path, monkeypatch):
     result = run("check")
     assert result.exit_code == 0
     assert "warning: events/test.toml: event 'a': url: no source url (where does this date come from?)" in result.stderr
-    assert result.stdout == "ok: 1 calendars, 1 events, 1 warnings\n"
+    assert result.stdout == "ok: 1 calendar, 1 event, 1 warning\n"
     strict = run("check", "--strict")
     assert strict.exit_code == 1
     assert "warning: events/test.toml: event 'a': url: no source url" in strict.stderr

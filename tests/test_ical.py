@@ -194,7 +194,7 @@ def test_window_is_tentative_all_day_span_with_phrase(built):
     assert event["DTSTART"].dt == date(2026, 2, 11)
     assert event["DTEND"].dt == date(2026, 2, 21)
     assert event["STATUS"] == "TENTATIVE"
-    assert str(event["DESCRIPTION"]).startswith("Expected mid-February 2026 (some time from 11 Feb to 20 Feb 2026; the exact date is not known).")
+    assert str(event["DESCRIPTION"]).startswith("Expected mid-February 2026 (some time from 11–20 Feb 2026; the exact date is not known).")
 
 
 def test_busy_and_status(built):

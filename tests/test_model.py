@@ -8,6 +8,7 @@ import pytest
 
 from conftest import reference_hash
 
+from keydates.lock import content_hash
 from keydates.model import Event
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -29,4 +30,4 @@ EVENTS = [
 
 @pytest.mark.parametrize("event", EVENTS, ids=[e.id for e in EVENTS])
 def test_content_hash_matches_json_dumps(event):
-    assert event.content_hash() == reference_hash(event)
+    assert content_hash(event) == reference_hash(event)

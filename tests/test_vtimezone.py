@@ -12,7 +12,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -386,15 +385,8 @@ def test_output_is_the_same_in_another_process():
     assert out.stdout.splitlines() == vtimezone_lines("Africa/Casablanca", first, last)
 
 
-def test_two_centuries_take_well_under_50_ms():
-    durations = []
-    for first_year in (1900, 1901, 1902):  # new to the cache each time
-        start = time.perf_counter()
-        lines = vtimezone_lines(
-            "America/New_York", datetime(first_year, 1, 1, tzinfo=UTC), datetime(2100, 12, 31, tzinfo=UTC)
-        )
-        durations.append(time.perf_counter() - start)
-    assert min(durations) < 0.05
+def test_two_centuries_stay_a_few_rules():
+    lines = vtimezone_lines("America/New_York", datetime(1900, 1, 1, tzinfo=UTC), datetime(2100, 12, 31, tzinfo=UTC))
     assert "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU" in lines
     assert len(lines) < 150
 

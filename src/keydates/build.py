@@ -1,4 +1,4 @@
-"""Load, validate, compile and write: the only module that writes files.
+"""Write a compiled site: the only module that writes files.
 
 Every input is checked and every output rendered before the first byte is
 written, and each file is replaced atomically, so a broken edit never
@@ -11,70 +11,39 @@ import gc
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from contextlib import contextmanager
 from pathlib import Path
 
-from keydates import lock, page, site
-from keydates.errors import KeydatesError, Problem
-from keydates.load import read_sources
-from keydates.model import Calendar, Feed, combined_feed
-from keydates.validate import validate
+from keydates.compile import Progress, Settings, Site, compile_site, lock_paths, no_progress
+from keydates.errors import InputError, KeydatesError
+from keydates.load import read_locks, read_sources
 
 log = logging.getLogger(__name__)
 
 DEFAULT_OUTPUT = Path("dist")
 
 
-@dataclass(frozen=True)
-class Timeline:
-    """Validated calendars and the warnings found on the way."""
-
-    calendars: list[Calendar]
-    warnings: list[Problem]
-
-    def feeds(self) -> list[Feed]:
-        """One feed per calendar, then all.ics."""
-        return [c.feed() for c in self.calendars] + [combined_feed(self.calendars)]
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    timeline: Timeline
-    written: list[tuple[Feed, Path]]
-    lock_updates: list[lock.LockUpdate]
-    page: Path | None = None
-    tag_feeds: int = 0
-
-
-def load_timeline(paths) -> Timeline:
-    """Read and validate event files; raise InputError listing every problem."""
-    calendars, warnings = validate(read_sources([Path(p) for p in paths]))
-    return Timeline(calendars, warnings)
-
-
-Progress = Callable[[int], AbstractContextManager[Callable[[int], None]]]
-
-
-@contextmanager
-def no_progress(total: int) -> Iterator[Callable[[int], None]]:
-    """The default Progress: given the number of events to render, report nothing."""
-    yield lambda done: None
-
-
 def build(
-    paths, out_dir: Path = DEFAULT_OUTPUT, *, frozen: bool = False, now: datetime | None = None,
-    base_url: str | None = None, progress: Progress = no_progress,
-) -> BuildResult:
-    """Compile event files to out_dir/<calendar>.ics, all.ics, per-tag feeds and index.html.
+    paths, out_dir: Path = DEFAULT_OUTPUT, *, settings: Settings, frozen: bool = False,
+    progress: Progress = no_progress,
+) -> Site:
+    """Compile event files and write out_dir/<calendar>.ics, all.ics, per-tag feeds and index.html.
 
-    `progress(total)` is entered before rendering, with the number of events
-    to render; what it yields is called with the number of each batch done.
+    With `frozen`, fail instead of changing a lock file.
     """
-    with _without_cycle_collector():
-        return _build(paths, out_dir, frozen, now, base_url, progress)
+    try:
+        with _without_cycle_collector():
+            sources = read_sources(paths)
+            compiled = compile_site(sources, read_locks(lock_paths(sources)), settings, progress)
+    except InputError as e:
+        raise InputError(e.problems, writes=True) from None
+    stale = compiled.stale_locks
+    if frozen and stale:
+        lines = [f"{u.path}: out of date ({', '.join(u.changed)} changed); run 'keydates build' without --frozen and commit the lock file" for u in stale]
+        raise KeydatesError("\n".join(lines))
+    write_files({out_dir / name: data for name, data in compiled.files.items()}, out_dir)
+    write_files({u.path: u.new.encode("utf-8") for u in stale})
+    return compiled
 
 
 @contextmanager
@@ -92,25 +61,6 @@ def _without_cycle_collector():
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _build(paths, out_dir: Path, frozen: bool, now: datetime | None, base_url: str | None, progress: Progress) -> BuildResult:
-    base_url = site.check_base_url(base_url)
-    timeline = load_timeline(paths)
-    stamps, lock_updates = lock.plan(timeline.calendars, now or lock.now_utc())
-    stale = [update for update in lock_updates if update.old != update.new]
-    if frozen and stale:
-        lines = [f"{u.path}: out of date ({', '.join(u.changed)} changed); run 'keydates build' without --frozen and commit the lock file" for u in stale]
-        raise KeydatesError("\n".join(lines))
-    published = site.publish(timeline.calendars, stamps)
-    with progress(sum(len(c.events) for c in timeline.calendars)) as advance:
-        files: dict[str, bytes | list[bytes]] = site.feed_parts(published, stamps, advance)
-    files[site.PAGE] = page.render(published, base_url)
-    write_files({out_dir / name: data for name, data in files.items()}, out_dir)
-    write_files({u.path: u.new.encode("utf-8") for u in stale})
-    written = [(item.feed, out_dir / item.path) for item in published]
-    tag_feeds = sum(len(item.tags) for item in published)
-    return BuildResult(timeline, written, stale, out_dir / site.PAGE, tag_feeds)
 
 
 def _same_content(path: Path, data: bytes) -> bool:

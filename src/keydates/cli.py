@@ -10,9 +10,12 @@ from pathlib import Path
 
 import click
 
-from keydates import __version__, listing, web
-from keydates.build import DEFAULT_OUTPUT, build, load_timeline
-from keydates.errors import InputError
+from keydates import __version__, listing, lock, site, web
+from keydates.build import DEFAULT_OUTPUT, build
+from keydates.compile import Settings
+from keydates.errors import InputError, plural
+from keydates.load import read_sources
+from keydates.validate import validate
 
 PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 
@@ -53,13 +56,14 @@ def main(verbose: bool) -> None:
 @click.option("--base-url", metavar="URL", help="Public address of the output folder, for the page's subscribe links.")
 def build_command(paths: tuple[Path, ...], output: Path, frozen: bool, base_url: str | None) -> None:
     """Compile event files (default: events/) into one .ics per calendar, all.ics and a subscribe page."""
-    result = build(paths, output, frozen=frozen, base_url=base_url, progress=_progress_bar)
-    _print_warnings(result.timeline.warnings)
-    for feed, path in result.written:
-        click.echo(f"{feed.id}: {len(feed.entries)} events -> {path}")
-    click.echo(f"page: {result.page} (with {result.tag_feeds} per-tag feeds)")
-    for update in result.lock_updates:
-        click.echo(f"updated {update.path} ({len(update.changed)} events changed)")
+    settings = Settings(now=lock.now_utc(), base_url=site.check_base_url(base_url))
+    compiled = build(paths, output, settings=settings, frozen=frozen, progress=_progress_bar)
+    _print_warnings(compiled.timeline.warnings)
+    for item in compiled.published:
+        click.echo(f"{item.feed.id}: {plural(len(item.feed.entries), 'event')} -> {output / item.path}")
+    click.echo(f"page: {output / site.PAGE} (with {plural(compiled.tag_feeds, 'per-tag feed')})")
+    for update in compiled.stale_locks:
+        click.echo(f"updated {update.path} ({plural(len(update.changed), 'event')} changed)")
 
 
 @main.command("check")
@@ -67,12 +71,12 @@ def build_command(paths: tuple[Path, ...], output: Path, frozen: bool, base_url:
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 def check_command(paths: tuple[Path, ...], strict: bool) -> None:
     """Validate event files without writing anything; report every problem."""
-    timeline = load_timeline(paths)
+    timeline = validate(read_sources(paths))
     if strict and timeline.warnings:
         raise InputError(timeline.warnings)
     _print_warnings(timeline.warnings)
-    events = sum(len(c.events) for c in timeline.calendars)
-    click.echo(f"ok: {len(timeline.calendars)} calendars, {events} events, {len(timeline.warnings)} warnings")
+    counts = [plural(len(timeline.calendars), "calendar"), plural(timeline.event_count, "event"), plural(len(timeline.warnings), "warning")]
+    click.echo(f"ok: {', '.join(counts)}")
 
 
 @main.command("list")
@@ -85,7 +89,7 @@ def check_command(paths: tuple[Path, ...], strict: bool) -> None:
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), hidden=True, help="Pretend today is this day.")
 def list_command(paths, start, end, upcoming, tags, fmt, today) -> None:
     """Show the timeline in date order, with how far each date is from today."""
-    timeline = load_timeline(paths)
+    timeline = validate(read_sources(paths))
     today = today.date() if today else date.today()
     rows = listing.select(
         timeline.calendars,

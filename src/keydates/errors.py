@@ -1,8 +1,14 @@
-"""The errors users see. One base class; Click prints it and exits 1."""
+"""The errors users see, and the few helpers that word them.
+
+One base class; Click prints it and exits 1.
+"""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO
 
@@ -35,13 +41,39 @@ class Problem:
 class InputError(KeydatesError):
     """The input has problems: each is printed on a line of its own."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], *, writes: bool = False):
         self.problems = problems
+        self.writes = writes  # whether the command would have written files (build)
         super().__init__("\n".join(str(p) for p in problems))
 
     def show(self, file: IO | None = None) -> None:
         for problem in self.problems:
             click.echo(f"{'warning' if problem.warning else 'error'}: {problem}", err=True, file=file)
         count = sum(not problem.warning for problem in self.problems) or len(self.problems)
-        noun = "problem" if count == 1 else "problems"
-        click.echo(f"{count} {noun} found; nothing was written.", err=True, file=file)
+        summary = plural(count, "problem") + " found"
+        click.echo(summary + ("; nothing was written." if self.writes else "."), err=True, file=file)
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """'1 problem', '2 problems'."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
+def did_you_mean(word: object, choices: Iterable[str], n: int = 1, fold_case: bool = False) -> str:
+    """' (did you mean 'title'?)' for a near miss among `choices`, else ''."""
+    if not isinstance(word, str):
+        return ""
+    choices = list(choices)
+    if fold_case:
+        folded = {choice.casefold(): choice for choice in choices}
+        close = [folded[m] for m in difflib.get_close_matches(word.casefold(), folded, n=n, cutoff=0.6)]
+    else:
+        close = difflib.get_close_matches(word, choices, n=n, cutoff=0.6)
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+
+
+def show(value: date) -> str:
+    """A date or wall-clock time as messages write it: 2026-02-06, 2026-02-06T09:30."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat(timespec="minutes")
+    return value.isoformat()

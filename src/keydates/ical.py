@@ -16,8 +16,8 @@ from functools import lru_cache
 
 from icalendar import vDuration
 
-from keydates.lock import Stamp
-from keydates.model import Entry, Event, Feed
+from keydates.describe import description
+from keydates.model import Entry, Event, Feed, Stamp
 from keydates.recurrence import occurrences
 from keydates.vtimezone import vtimezone_lines
 
@@ -70,7 +70,7 @@ def fold(line: str) -> str:
 
 def render(feed: Feed, stamps: Mapping[str, Stamp]) -> bytes:
     """Render a feed as .ics bytes; `stamps` gives each UID's lock entry."""
-    entries = in_order(feed.entries)
+    entries = sorted(feed.entries, key=lambda entry: entry.order)
     zoned = [entry.event for entry in entries if entry.event.timezone]
     return b"".join(assemble(feed, render_events(entries, stamps), zoned))
 
@@ -102,16 +102,6 @@ def assemble(feed: Feed, blocks: list[bytes], zoned: Iterable[Event]) -> list[by
     its bytes rather than each holding a joined copy.
     """
     return [_encode(_calendar_head(feed)), _encode(_timezones(zoned)), *blocks, b"END:VCALENDAR\r\n"]
-
-
-def in_order(entries: Iterable[Entry]) -> list[Entry]:
-    """The entries in the order a feed lists them: by start in UTC, then UID."""
-    return sorted(entries, key=entry_key)
-
-
-def entry_key(entry: Entry) -> tuple[datetime, str]:
-    """The sort key of in_order(); UIDs are unique in a feed, so keys never tie."""
-    return _sort_key(entry.event), entry.uid
 
 
 def _encode(lines: Iterable[str]) -> bytes:
@@ -165,9 +155,9 @@ def _event_block(uid: str, event: Event, stamp: Stamp) -> bytes:
         # One date per line: some readers take only the first of a list.
         for day in event.exceptions:
             lines.append(fold(_when("EXDATE", day, event.timezone, event.repeat)))
-    description = describe(event)
-    if description:
-        lines.append(fold(f"DESCRIPTION:{escape_text(description)}"))
+    text = description(event)
+    if text:
+        lines.append(fold(f"DESCRIPTION:{escape_text(text)}"))
     if event.location:
         lines.append(fold(f"LOCATION:{escape_text(event.location)}"))
     if event.url:
@@ -209,26 +199,6 @@ def _flags(status: str, busy: bool, all_day: bool) -> str:
     ])
 
 
-def describe(event: Event) -> str:
-    """The DESCRIPTION text: window note, the user's text, the source link.
-
-    The link is repeated here because Google and Outlook don't show URL.
-    """
-    parts = []
-    if event.window:
-        last = event.end - timedelta(days=1)
-        span = f"some time from {event.start.day} {event.start:%b} to {last.day} {last:%b %Y}"
-        if event.status == "tentative":
-            parts.append(f"Expected {event.window} ({span}; the exact date is not known).")
-        else:
-            parts.append(f"Date: {event.window} ({span}; the exact day is not given).")
-    if event.description:
-        parts.append(event.description)
-    if event.url:
-        parts.append(f"Source: {event.url}")
-    return "\n\n".join(parts)
-
-
 def _when(name: str, value: date | datetime, tz: str | None, repeat: str | None = None) -> str:
     if not isinstance(value, datetime):
         return f"{name};VALUE=DATE:{_basic(value)}"  # all-day: no TZID (RFC 5545 3.3.4)
@@ -267,13 +237,6 @@ def last_end(event: Event) -> date | datetime:
         return event.end + OPEN_RULE_SPAN
     *_, (_, end) = occurrences(event)
     return end
-
-
-def _sort_key(event: Event) -> datetime:
-    start = event.start
-    if not isinstance(start, datetime):
-        return datetime(start.year, start.month, start.day, tzinfo=timezone.utc)
-    return start.astimezone(timezone.utc)
 
 
 def _utc(moment: datetime) -> str:

@@ -9,7 +9,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from keydates.model import Calendar, Entry
+from keydates.describe import when_text
+from keydates.model import Calendar, Entry, last_day, order_key
 from keydates.recurrence import occurrences
 
 FORMATS = ("table", "json", "csv")
@@ -33,9 +34,7 @@ class Row:
 
     @property
     def last_day(self) -> date:
-        if not isinstance(self.start, datetime):
-            return self.end - timedelta(days=1)
-        return max(self.start, self.end - timedelta(microseconds=1)).date()
+        return last_day(self.start, self.end)
 
     @property
     def first_day(self) -> date:
@@ -95,7 +94,7 @@ def select(
                 break
             if start is None or row.last_day >= start:
                 rows.append(row)
-    rows.sort(key=lambda row: (row.first_day, _start_key(row), row.entry.calendar_id, row.event.id))
+    rows.sort(key=lambda row: order_key(row.start, row.entry.uid))
     return rows
 
 
@@ -115,7 +114,7 @@ def _table(rows: list[Row], today: date) -> str:
     for row in rows:
         event = row.event
         title = event.title + (" (tentative)" if event.status == "tentative" else "") + (" (cancelled)" if event.status == "cancelled" else "")
-        cells = [when_text(row), title, ", ".join(event.tags), relative(row, today)]
+        cells = [when_text(event, row.start, row.end), title, ", ".join(event.tags), relative(row, today)]
         if show_calendar:
             cells.insert(2, row.entry.calendar_id)
         table.append(cells)
@@ -128,27 +127,6 @@ def _table(rows: list[Row], today: date) -> str:
 def _width(text: str) -> int:
     """Terminal columns: CJK characters take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def when_text(row: Row) -> str:
-    """How a person would write the date: a day, a range, a time, or a window."""
-    event = row.event
-    if event.window:
-        return f"{event.window} ({_day_range(row.start, row.last_day)})"
-    if event.all_day:
-        if row.last_day == row.start:
-            return f"{row.start:%a} {row.start.isoformat()}"
-        return _day_range(row.start, row.last_day)
-    start, end = row.start, row.end
-    zone = event.timezone or start.strftime("UTC%z")
-    end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
-    return f"{start:%a} {start:%Y-%m-%d %H:%M}-{end_text} {zone}"
-
-
-def _day_range(first: date, last: date) -> str:
-    if first.year != last.year:
-        return f"{first.isoformat()} to {last.isoformat()}"
-    return f"{first.isoformat()} to {last:%m-%d}" if first != last else first.isoformat()
 
 
 def relative(row: Row, today: date) -> str:
@@ -181,7 +159,3 @@ def _csv(rows: list[Row]) -> str:
         data["tags"] = ";".join(data["tags"])
         writer.writerow(data)
     return out.getvalue()
-
-
-def _start_key(row: Row) -> str:
-    return "" if not isinstance(row.start, datetime) else row.start.astimezone(timezone.utc).isoformat()

@@ -1,21 +1,17 @@
-"""The validated timeline: plain frozen dataclasses shared by every command.
+"""The validated timeline: plain frozen dataclasses shared by every stage.
 
-No I/O and no icalendar types here: `validate` builds these, `ical`, `listing`
-and the web page read them.
+No I/O and no library types here: `validate` builds these, `lock` stamps
+them, `ical`, `page`, `listing` and `web` read them.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from functools import cache, cached_property
-from json.encoder import encode_basestring
-from operator import attrgetter
+from datetime import date, datetime, timedelta, timezone
+from functools import cached_property
 from pathlib import Path
+
+from keydates.errors import Problem
 
 STATUSES = ("confirmed", "tentative", "cancelled")
 
@@ -51,93 +47,42 @@ class Event:
         return not isinstance(self.start, datetime)
 
     @property
+    def first_day(self) -> date:
+        """The day the event starts, on its own wall clock."""
+        return self.start if not isinstance(self.start, datetime) else self.start.date()
+
+    @property
     def last_day(self) -> date:
         """The last day the event touches (inclusive), for display."""
-        if self.all_day:
-            return self.end - timedelta(days=1)
-        end = self.end - timedelta(microseconds=1) if self.end > self.start else self.end
-        return end.date()
-
-    def content_hash(self) -> str:
-        """Hash of what the event says, for the lock file.
-
-        Fields still at their default are left out, so adding a field to the
-        format later does not change the hash of events that don't use it.
-        """
-        # The JSON of json.dumps(content, sort_keys=True, ensure_ascii=False,
-        # default=_plain), written field by field: the encoder's call back to
-        # _plain for every date took half the lock's time at 100,000 events.
-        keys, defaults, values = _hash_fields()
-        # Strings, half the values, are written without a look-up.
-        members = [
-            key + (encode_basestring(value) if type(value) is str else _HASH_WRITERS.get(type(value), _hash_json)(value))
-            for key, default, value in zip(keys, defaults, values(self))
-            if value != default
-        ]
-        text = "{" + ", ".join(members) + "}"
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return last_day(self.start, self.end)
 
 
-def _hash_json(value) -> str:
-    """One value as content_hash's JSON encoder writes it."""
-    if isinstance(value, str):
-        return encode_basestring(value)
-    if isinstance(value, date):  # and datetime
-        return encode_basestring(value.isoformat())
-    if isinstance(value, tuple):
-        return "[" + ", ".join(map(_hash_json, value)) + "]"
-    return _HASH_JSON.encode(value)  # booleans, durations
+def last_day(start: date | datetime, end: date | datetime) -> date:
+    """The last day a span [start, end) touches, inclusive."""
+    if not isinstance(start, datetime):
+        return end - timedelta(days=1)
+    return (end - timedelta(microseconds=1) if end > start else end).date()
 
 
-def _hash_tuple(value: tuple) -> str:
-    # Tags, the common tuple, hold only strings: no call per item.
-    if all(type(item) is str for item in value):
-        return "[" + ", ".join(map(encode_basestring, value)) + "]"
-    return _hash_json(value)
+def order_key(start: date | datetime, uid: str) -> tuple:
+    """The one order of events and occurrences: by day on their own wall clock,
+    all-day before timed, then by instant, then UID (unique, so keys never tie)."""
+    if isinstance(start, datetime):
+        return start.date(), 1, start.astimezone(timezone.utc), uid
+    return start, 0, None, uid
 
 
-# _hash_json's writer for each exact type an Event usually holds, looked up
-# by type() rather than tried in turn with isinstance. ISO dates and times
-# hold nothing JSON escapes.
-_HASH_WRITERS: dict[type, Callable[[object], str]] = {
-    date: lambda value: f'"{value.isoformat()}"',
-    datetime: lambda value: f'"{value.isoformat()}"',
-    tuple: _hash_tuple,
-    bool: lambda value: "true" if value else "false",
-}
+@dataclass(frozen=True)
+class Stamp:
+    """When an event was first and last published, and how often it changed.
 
+    `hash` is the content hash the lock file keeps (lock.content_hash).
+    """
 
-@cache
-def _hash_fields() -> tuple[tuple[str, ...], tuple[object, ...], Callable[[Event], tuple]]:
-    """Event's field names in sorted order (as sort_keys writes them) as JSON
-    keys ('"id": '), their defaults, and a getter of their values in that order."""
-    pairs = sorted(_event_defaults())
-    names = tuple(name for name, _ in pairs)
-    keys = tuple(f"{encode_basestring(name)}: " for name in names)
-    return keys, tuple(default for _, default in pairs), attrgetter(*names)
-
-
-@cache
-def _event_defaults() -> tuple[tuple[str, object], ...]:
-    """(name, default) of Event's fields, looked up once rather than per event."""
-    return tuple(
-        (f.name, f.default if f.default is not dataclasses.MISSING else None)
-        for f in dataclasses.fields(Event)
-    )
-
-
-def _plain(value) -> str:
-    """JSON for the few non-JSON values an Event holds."""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return str(value.total_seconds())
-    raise TypeError(type(value).__name__)
-
-
-# What json.dumps(content, sort_keys=True, ensure_ascii=False, default=_plain)
-# uses, made once: json.dumps with keyword arguments makes one per call.
-_HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=_plain)
+    hash: str
+    sequence: int
+    created: datetime
+    modified: datetime
 
 
 @dataclass(frozen=True)
@@ -153,9 +98,6 @@ class Calendar:
     url: str = ""
     events: tuple[Event, ...] = field(default=())
 
-    def uid_of(self, event: Event) -> str:
-        return uid(self.id, event.id)
-
     def feed(self) -> Feed:
         """This calendar as one published feed."""
         return Feed(self.id, self.name, self.description, self.refresh, self.url, self.entries)
@@ -165,6 +107,18 @@ class Calendar:
         """Its events as feed entries: the same objects in its feed and in all.ics,
         so each works out its UID once."""
         return tuple(Entry(self.id, event) for event in self.events)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Validated calendars and the warnings found on the way."""
+
+    calendars: list[Calendar]
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def event_count(self) -> int:
+        return sum(len(c.events) for c in self.calendars)
 
 
 def uid(calendar_id: str, event_id: str) -> str:
@@ -182,6 +136,10 @@ class Entry:
     @cached_property  # asked for several times per feed
     def uid(self) -> str:
         return uid(self.calendar_id, self.event.id)
+
+    @property
+    def order(self) -> tuple:
+        return order_key(self.event.start, self.uid)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from datetime import date, timedelta, timezone
 from html import escape
 from urllib.parse import quote, urlsplit
 
+from keydates.describe import day_range, when_text
 from keydates.model import Entry, Event
 from keydates.site import Published
 
@@ -137,9 +138,9 @@ def _section(item: Published, index: int, base_url: str | None) -> str:
     out.append('<dl class="facts">')
     out.append(f"<div><dt>Events</dt><dd>{len(entries)}</dd></div>")
     if entries:
-        first = min(_first_day(e.event) for e in entries)
+        first = min(e.event.first_day for e in entries)
         last = max(e.event.last_day for e in entries)
-        out.append(f"<div><dt>Dates</dt><dd>{escape(_day_range(first, last))}</dd></div>")
+        out.append(f"<div><dt>Dates</dt><dd>{escape(day_range(first, last))}</dd></div>")
     if item.modified:
         moment = item.modified.astimezone(timezone.utc)
         out.append(
@@ -153,7 +154,7 @@ def _section(item: Published, index: int, base_url: str | None) -> str:
     elif entries:
         # Only the first PAGE_LIMIT in order (the same as sorting and slicing),
         # and only here: all.ics of a single calendar lists nothing.
-        shown = heapq.nsmallest(PAGE_LIMIT, entries, key=lambda e: (_first_day(e.event), _start_key(e.event), e.uid))
+        shown = heapq.nsmallest(PAGE_LIMIT, entries, key=lambda e: e.order)
         out.append(_timeline(shown, index))
         if len(entries) > len(shown):
             out.append(f'<p class="more">The first {len(shown)} of {len(entries)} events; the feed has them all.</p>')
@@ -213,7 +214,7 @@ def _event_list(entries: list[Entry]) -> str:
         elif event.status != "confirmed":
             badge = f'<span class="badge {event.status}">{event.status}</span>'
         out.append(f'<li class="{event.status}" data-uid="{escape(entry.uid)}" data-last="{_day(event.last_day + timedelta(days=1))}">')
-        out.append(f'<p class="when">{escape(when_text(event))}</p>')
+        out.append(f'<p class="when">{escape(_when(event))}</p>')
         out.append(f'<p class="title">{escape(event.title)} {badge}</p>')
         if event.description:
             out.append(f'<p class="text">{escape(event.description)}</p>')
@@ -229,34 +230,9 @@ def _event_list(entries: list[Entry]) -> str:
     return "\n".join(out)
 
 
-def when_text(event: Event) -> str:
-    """The date as a person writes it: a day, a range, a time, or a window."""
-    if event.window:
-        return f"{event.window} (some time from {_day_range(event.start, event.last_day)})"
-    repeats = " (first time; repeats)" if event.repeat else ""
-    if event.all_day:
-        if event.last_day == event.start:
-            return _full_day(event.start) + repeats
-        return _day_range(event.start, event.last_day) + repeats
-    start, end = event.start, event.end
-    zone = event.timezone or start.strftime("UTC%z")
-    if end.date() == start.date():
-        return f"{_full_day(start.date())}, {start:%H:%M}–{end:%H:%M} {zone}{repeats}"
-    return f"{_full_day(start.date())} {start:%H:%M} – {_full_day(end.date())} {end:%H:%M} {zone}{repeats}"
-
-
-def _full_day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
-
-
-def _day_range(first: date, last: date) -> str:
-    if first == last:
-        return f"{first.day} {first:%b %Y}"
-    if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}–{last.day} {last:%b %Y}"
-    if first.year == last.year:
-        return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
-    return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+def _when(event: Event) -> str:
+    """when_text, saying that a repeating event is shown at its first date."""
+    return when_text(event) + (" (first time; repeats)" if event.repeat else "")
 
 
 # --- the timeline picture -------------------------------------------------
@@ -311,7 +287,7 @@ def position(segments: list[Segment], day: float) -> float:
 
 def _timeline(entries: list[Entry], index: int) -> str:
     events = [entry.event for entry in entries]
-    spans = [(_day(_first_day(e)), _day(e.last_day) + 1) for e in events]
+    spans = [(_day(e.first_day), _day(e.last_day) + 1) for e in events]
     segments = axis(spans)
     labelled = len(entries) <= LABELLED_LIMIT
     # Packed: a mark takes at least 3% of the range, so dots on nearby days don't overlap.
@@ -321,11 +297,11 @@ def _timeline(entries: list[Entry], index: int) -> str:
     bottom = AXIS_HEIGHT + row_height * (max(rows) + 1)
     height = bottom + 18  # room for the today label under the rows
     hatch = f"hatch-{index}"
-    first, last = _first_day(events[0]), max(e.last_day for e in events)
+    first, last = events[0].first_day, max(e.last_day for e in events)
     data = json.dumps([[s.first, s.end, round(s.x0, 3), round(s.x1, 3)] for s in segments], separators=(",", ":"))
     out = [
         f'<figure class="timeline"><svg class="timeline" width="100%" height="{height}" role="img" '
-        f'aria-label="Timeline of {len(entries)} events, {escape(_day_range(first, last))}" data-axis="{data}">',
+        f'aria-label="Timeline of {len(entries)} events, {escape(day_range(first, last))}" data-axis="{data}">',
         f'<defs><pattern id="{hatch}" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">'
         '<rect class="hatch" width="3" height="6"/></pattern></defs>',
     ]
@@ -350,7 +326,7 @@ def _timeline(entries: list[Entry], index: int) -> str:
 def _mark(entry: Entry, event: Event, segments, start: int, end: int, top: int, labelled: bool, hatch: str) -> str:
     kind = "window" if event.window else "day" if end - start == 1 else "span"
     classes = f"mark mark-{kind} {event.status}"
-    tooltip = f"{event.title} · {when_text(event)}"
+    tooltip = f"{event.title} · {_when(event)}"
     out = [f'<g class="{classes}" data-uid="{escape(entry.uid)}"><title>{escape(tooltip)}</title>']
     if labelled:
         out.append(f'<text class="label" x="{MARGIN:g}%" y="{top + 14}">{escape(_short(event))}</text>')
@@ -369,7 +345,7 @@ def _mark(entry: Entry, event: Event, segments, start: int, end: int, top: int, 
 
 
 def _short(event: Event) -> str:
-    first = _first_day(event)
+    first = event.first_day
     when = f"{first.day} {first:%b}"
     if event.window:
         when = event.window.rsplit(" ", 1)[0]  # "mid-February"
@@ -456,14 +432,6 @@ def _next_month(day: date) -> date:
 
 def _day(day: date) -> int:
     return (day - EPOCH).days
-
-
-def _first_day(event: Event) -> date:
-    return event.start if event.all_day else event.start.date()
-
-
-def _start_key(event: Event) -> str:
-    return "" if event.all_day else event.start.astimezone(timezone.utc).isoformat()
 
 
 HOWTO = """<footer>

@@ -19,9 +19,8 @@ from datetime import datetime
 from urllib.parse import quote, urlsplit
 
 from keydates.errors import KeydatesError
-from keydates.ical import assemble, entry_key, render_events
-from keydates.lock import Stamp
-from keydates.model import Calendar, Entry, Event, Feed, combined_feed
+from keydates.ical import assemble, render_events
+from keydates.model import Calendar, Entry, Event, Feed, Stamp, combined_feed
 
 PAGE = "index.html"
 
@@ -129,7 +128,7 @@ def feed_parts(
     everything = list({entry.uid: entry for item in published for entry in item.feed.entries}.values())
     # Rendered in file order, then sorted: reading the events in the order
     # they were made (and sit in memory) renders them a tenth faster.
-    pairs = sorted(zip(everything, render_events(everything, stamps, advance)), key=lambda pair: entry_key(pair[0]))
+    pairs = sorted(zip(everything, render_events(everything, stamps, advance)), key=lambda pair: pair[0].order)
     ordered, rendered = [entry for entry, _ in pairs], [block for _, block in pairs]
     files: dict[str, list[bytes]] = {}
     for item in published:

@@ -24,11 +24,11 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from keydates import lock, page, site
-from keydates.build import load_timeline
+from keydates.compile import Settings, compile_site, lock_paths
 from keydates.errors import InputError, KeydatesError
 from keydates.ical import render
-from keydates.load import find_event_files
-from keydates.lock import Stamp
+from keydates.load import find_event_files, read_locks, read_sources
+from keydates.model import Stamp
 from keydates.site import Published
 
 log = logging.getLogger(__name__)
@@ -99,15 +99,19 @@ class App:
         return tuple(state)
 
     def _build(self, previous: Snapshot | None, signature: tuple) -> Snapshot:
-        timeline = load_timeline(self.paths)
-        for problem in timeline.warnings:
-            log.warning("warning: %s", problem)
+        sources = read_sources(self.paths)
         now = lock.now_utc()
-        stamps, _ = lock.plan(timeline.calendars, now)  # the lock file is not written
+        compiled = compile_site(sources, read_locks(lock_paths(sources)), Settings(now=now, base_url=self.base_url))
+        for problem in compiled.timeline.warnings:
+            log.warning("warning: %s", problem)
+        stamps, published = compiled.stamps, compiled.published
+        files = {path: data if isinstance(data, bytes) else b"".join(data) for path, data in compiled.files.items() if path != site.PAGE}
         if previous is not None:
-            stamps = _carry(previous.stamps, stamps, now)
-        published = site.publish(timeline.calendars, stamps)
-        files = site.feed_files(published, stamps)
+            carried = _carry(previous.stamps, stamps, now)
+            if carried != stamps:  # an event changed again since the last build
+                stamps = carried
+                published = site.publish(compiled.timeline.calendars, stamps)
+                files = site.feed_files(published, stamps)
         newest = max([_mtime(entry) for entry in signature] + [s.modified for s in stamps.values()], default=now)
         newest = newest.replace(microsecond=0)
         refresh = {item.path: item.feed.refresh for item in published}

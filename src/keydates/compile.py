@@ -1,0 +1,81 @@
+"""Sources and settings to a site: every output path and its bytes, and what changed.
+
+The one pipeline of keydates: `build` writes what this returns and `serve`
+holds it in memory, so for the same sources, lock files and settings both
+publish the same bytes under the same stamps. Pure: the files are read by
+the caller and the clock comes in `Settings.now`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from keydates import lock, page, site
+from keydates.load import Source
+from keydates.model import Stamp, Timeline
+from keydates.site import Published
+from keydates.validate import validate
+
+Progress = Callable[[int], AbstractContextManager[Callable[[int], None]]]
+
+
+@contextmanager
+def no_progress(total: int) -> Iterator[Callable[[int], None]]:
+    """The default Progress: given the number of events to render, report nothing."""
+    yield lambda done: None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What decides the output besides the sources and the lock files."""
+
+    now: datetime  # the time given to new or changed events
+    base_url: str | None = None  # where the site is published, for the page's links
+
+
+@dataclass(frozen=True)
+class Site:
+    """A compiled site: its files by path, and what they were made from."""
+
+    timeline: Timeline
+    published: list[Published]  # the feeds, one per calendar, then all.ics
+    stamps: dict[str, Stamp]  # by UID
+    lock_updates: list[lock.LockUpdate]
+    files: dict[str, bytes | list[bytes]]  # a list: pieces to write one after another
+
+    @property
+    def stale_locks(self) -> list[lock.LockUpdate]:
+        """The lock files whose text must change."""
+        return [update for update in self.lock_updates if update.old != update.new]
+
+    @property
+    def tag_feeds(self) -> int:
+        return sum(len(item.tags) for item in self.published)
+
+
+def lock_paths(sources: list[Source]) -> list[Path]:
+    """The lock files a compile of `sources` reads: one per folder."""
+    return list(dict.fromkeys(source.path.parent / lock.LOCK_NAME for source in sources))
+
+
+def compile_site(
+    sources: list[Source], locks: Mapping[Path, str | None], settings: Settings, progress: Progress = no_progress
+) -> Site:
+    """Validate, stamp and render every feed, tag feed and the page.
+
+    `locks` holds the text of each of `lock_paths(sources)` (None: no lock
+    yet). Raises InputError listing every problem of the input.
+    `progress(total)` is entered before rendering, with the number of events
+    to render; what it yields is called with the number of each batch done.
+    """
+    timeline = validate(sources)
+    stamps, lock_updates = lock.plan(timeline.calendars, locks, settings.now)
+    published = site.publish(timeline.calendars, stamps)
+    with progress(timeline.event_count) as advance:
+        files: dict[str, bytes | list[bytes]] = site.feed_parts(published, stamps, advance)
+    files[site.PAGE] = page.render(published, settings.base_url)
+    return Site(timeline, published, stamps, lock_updates, files)

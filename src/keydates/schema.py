@@ -1,0 +1,347 @@
+"""The keys of every TOML table, declared once: converter, required, default.
+
+The known keys, the "did you mean" hints and the defaults all come from the
+tables at the end of this file; `validate` reads raw TOML through them and
+then checks what involves several keys at once. A converter takes the raw
+TOML value and returns the model's value or raises `Invalid` saying what was
+expected.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache, cached_property
+from typing import Any
+from urllib.parse import urlsplit
+
+from keydates.errors import did_you_mean, show
+from keydates.model import STATUSES
+from keydates.when import parse_duration, parse_window, reminder_trigger
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+RESERVED_CALENDAR_IDS = {"all"}  # all.ics combines every calendar
+# From the first full year of the Gregorian calendar (RFC 5545 3.3.4 uses
+# it); far-off years made date arithmetic overflow and zones take seconds.
+FIRST_YEAR, LAST_YEAR = 1583, 2999
+LONGEST = timedelta(days=100 * 365)  # for durations; keeps ends within datetime's range
+
+
+class Invalid(Exception):
+    """A value is wrong; the message says what was expected.
+
+    `field` names the key when the problem is not the key being read (a
+    check across several keys), else the reader fills it in.
+    """
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a TOML table."""
+
+    name: str
+    convert: Callable[[Any], Any]
+    required: bool = False
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """The keys one TOML table may have."""
+
+    keys: tuple[Key, ...]
+
+    @cached_property
+    def by_name(self) -> dict[str, Key]:
+        return {key.name: key for key in self.keys}
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.by_name)
+
+    @cached_property
+    def defaults(self) -> dict[str, Any]:
+        return {key.name: key.default for key in self.keys}
+
+    @cached_property
+    def required(self) -> tuple[str, ...]:
+        return tuple(key.name for key in self.keys if key.required)
+
+    def read(self, raw: dict, problem: Callable[[str, str], None]) -> dict[str, Any] | None:
+        """Every key converted, defaults for those not given; None if anything was wrong.
+
+        Each problem is passed to `problem(key, message)`: unknown keys with a
+        hint, missing required keys, and every value its converter refused.
+        """
+        values = dict(self.defaults)
+        ok = True
+        by_name = self.by_name
+        for name, value in raw.items():
+            key = by_name.get(name)
+            if key is None:
+                problem(name, "unknown key" + did_you_mean(name, self.names))
+                ok = False
+                continue
+            try:
+                values[name] = key.convert(value)
+            except (Invalid, ValueError) as e:
+                problem(name, str(e))
+                ok = False
+        for name in self.required:
+            if name not in raw:
+                problem(name, "missing (required)")
+                ok = False
+        return values if ok else None
+
+
+# -- converters: TOML value -> model value, or Invalid -----------------------
+
+TYPE_NAMES = {
+    str: "a string", bool: "true or false", list: "a list", dict: "a table",
+    int: "an integer", float: "a number", date: "a date", datetime: "a date and time",
+}  # fmt: skip
+VALUE_NOUNS = {
+    bool: "boolean", datetime: "a date and time", date: "a date", str: "string",
+    int: "integer", float: "number", list: "a list", dict: "a table",
+}  # fmt: skip
+
+
+def describe_value(value) -> str:
+    """Say what a TOML value is: "integer 5", "a table"."""
+    for kind, noun in VALUE_NOUNS.items():
+        if isinstance(value, kind):
+            if kind in (bool, str, int, float):
+                return f"{noun} {str(value).lower() if kind is bool else repr(value)}"
+            return noun
+    return type(value).__name__
+
+
+def expect(value, kind):
+    """The value if it is of `kind` (a bool is not an integer), else Invalid."""
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise Invalid(f"expected {TYPE_NAMES[kind]}, got {describe_value(value)}")
+    return value
+
+
+def text(value) -> str:
+    result = expect(value, str)
+    if not result.strip():
+        raise Invalid("must not be empty")
+    no_controls(result)
+    return result
+
+
+# ASCII control characters other than tab and line breaks: iCalendar TEXT
+# cannot hold them (RFC 5545 3.3.11, TSAFE-CHAR), escaped or not.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_controls(value: str) -> None:
+    found = _CONTROL_RE.search(value)
+    if found:
+        raise Invalid(f"contains the control character U+{ord(found.group()):04X}, which calendars cannot hold")
+
+
+def boolean(value) -> bool:
+    return expect(value, bool)
+
+
+def a_list(value) -> list:
+    return expect(value, list)
+
+
+def event_id(value) -> str:
+    result = expect(value, str)
+    if not ID_RE.match(result):
+        raise Invalid(f"{result!r} is not a valid id: use lower-case letters, digits and single hyphens, like 'deepseek-v4'")
+    return result
+
+
+def calendar_id(value) -> str:
+    result = event_id(value)
+    if result in RESERVED_CALENDAR_IDS:
+        raise Invalid(f"{result!r} is reserved (all.ics combines every calendar)")
+    return result
+
+
+@cache
+def _zone_names() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def zone_name(value) -> str:
+    name = expect(value, str)
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise Invalid(f"unknown time zone {name!r}{did_you_mean(name, _zone_names())}; use an IANA name like 'Asia/Shanghai'") from None
+    return name
+
+
+def positive_int(value) -> int:
+    number = expect(value, int)
+    if number < 1:
+        raise Invalid(f"expected a whole number of at least 1, got {number}")
+    return number
+
+
+def reminder_phrases(value) -> tuple[str, ...]:
+    """A list of reminder phrases, checked later against each event's start."""
+    items = expect(value, list)
+    if not all(isinstance(item, str) and item.strip() for item in items):
+        raise Invalid(f"expected a list of reminders like [\"1d\", \"09:00 the day before\"], got {items!r}")
+    for item in items:
+        reminder_trigger(item, date(2000, 1, 1))  # the form, before any event
+    return tuple(items)
+
+
+def positive_duration(value) -> timedelta:
+    length = parse_duration(expect(value, str))
+    if length <= timedelta(0):
+        raise Invalid(f"{value!r} is not a positive duration")
+    if length > LONGEST:
+        raise Invalid(f"{value!r} is longer than {LONGEST.days // 365} years")
+    return length
+
+
+def in_range(value: date) -> date:
+    """Keep dates where calendar apps, zone data and date arithmetic all work."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise Invalid(f"{show(value)} is out of range: keydates takes years {FIRST_YEAR} to {LAST_YEAR}")
+    return value
+
+
+def window(value):
+    result = parse_window(expect(value, str))
+    in_range(result.first)
+    return result
+
+
+def day(value) -> date:
+    if isinstance(value, str):
+        value = _parse_iso(value)
+    if isinstance(value, datetime):
+        raise Invalid(f"{show(value)} has a time of day; date takes a day like 2026-02-06 (for a time, use start)")
+    return in_range(expect(value, date))
+
+
+def day_or_time(value) -> date | datetime:
+    if isinstance(value, str):
+        value = _parse_iso(value)
+    if not isinstance(value, date):
+        raise Invalid(f"expected a date (2026-02-06) or a date and time (2026-02-06T09:30:00), got {describe_value(value)}")
+    return in_range(value)
+
+
+def days_or_times(value) -> tuple[date | datetime, ...]:
+    """One date (or date-time) or a list of them."""
+    return tuple(day_or_time(item) for item in (value if isinstance(value, list) else [value]))
+
+
+def _parse_iso(value: str) -> date | datetime:
+    try:
+        return datetime.fromisoformat(value) if "T" in value.upper() or " " in value.strip() else date.fromisoformat(value)
+    except ValueError as e:
+        raise Invalid(f"{value!r} is not a valid date ({e}); write it like 2026-02-06 or 2026-02-06T09:30:00") from None
+
+
+# Addresses that urlsplit would accept, recognised without it: it and the
+# whitespace scan were the slowest part of validating an event.
+_PLAIN_URL_RE = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][!-~]*)?", re.ASCII)
+
+
+def http_url(value) -> str:
+    result = expect(value, str)
+    if _PLAIN_URL_RE.fullmatch(result):
+        return result
+    parts = urlsplit(result)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in result):
+        raise Invalid(f"{result!r} is not a web address (expected http:// or https://)")
+    return result
+
+
+def tags(value) -> tuple[str, ...]:
+    items = expect(value, list)
+    for item in items:
+        if not isinstance(item, str) or not item.strip():
+            raise Invalid(f"expected a list of non-empty strings, got {describe_value(item)} in it")
+        no_controls(item)
+        if "," in item:
+            # RFC 5545 allows an escaped comma in CATEGORIES, but icalendar,
+            # the `ical` parser and calendar apps split the tag there.
+            raise Invalid(f"{item!r}: a tag cannot contain a comma (calendar apps split tags at commas)")
+    return tuple(dict.fromkeys(items))  # first appearance kept, in linear time
+
+
+def status(value) -> str:
+    result = expect(value, str).lower()
+    if result not in STATUSES:
+        raise Invalid(f"unknown status {value!r}: accepted values are {', '.join(STATUSES)}")
+    return result
+
+
+def years(value) -> list:
+    """A year or a list of them (each checked against the holiday source)."""
+    return [value] if isinstance(value, int) and not isinstance(value, bool) else expect(value, list)
+
+
+# -- the tables --------------------------------------------------------------
+
+TOP = Table((
+    Key("calendar", lambda value: value),  # checked by validate: it needs the file's name
+    Key("event", lambda value: value),
+    Key("holidays", lambda value: value),
+))  # fmt: skip
+
+CALENDAR = Table((
+    Key("id", calendar_id),  # default: from the file name
+    Key("name", text, required=True),
+    Key("description", text, default=""),
+    Key("timezone", zone_name, required=True),
+    Key("refresh", positive_duration, default=timedelta(hours=6)),
+    Key("url", http_url, default=""),
+    Key("remind", reminder_phrases, default=()),
+))  # fmt: skip
+
+# The ways of saying when; an event gives exactly one.
+WHEN_KEYS = ("date", "start", "when")
+
+EVENT = Table((
+    Key("id", event_id, required=True),
+    Key("title", text, required=True),
+    Key("date", day),
+    Key("start", day_or_time),
+    Key("end", day_or_time),
+    Key("duration", positive_duration),
+    Key("when", window),
+    Key("timezone", zone_name),
+    Key("description", text, default=""),
+    Key("location", text, default=""),
+    Key("url", http_url, default=""),
+    Key("tags", tags, default=()),
+    Key("status", status),  # default: tentative for windows, else confirmed
+    Key("busy", boolean),  # default: busy when timed, free when all-day
+    Key("repeat", text),
+    Key("until", day_or_time),
+    Key("count", positive_int),
+    Key("except", days_or_times, default=()),
+    Key("remind", reminder_phrases),  # default: the calendar's
+))  # fmt: skip
+
+HOLIDAYS = Table((
+    Key("country", text, required=True),
+    Key("subdiv", text),
+    Key("years", years, required=True),
+    Key("language", text),
+    Key("only", a_list, default=()),
+    Key("blocks", boolean, default=False),
+    Key("id", event_id),
+    Key("tags", tags, default=()),
+))  # fmt: skip
