@@ -1,4 +1,4 @@
-"""What clients need of an .ics (../shared/CLIENTS.md), checked by parsing."""
+"""What clients need of an .ics (docs/clients.md), checked by parsing."""
 
 from __future__ import annotations
 

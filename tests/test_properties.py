@@ -5,7 +5,7 @@ combining marks, backslashes, a literal \\N, commas, semicolons, line breaks),
 dates from 1900 to 2100, every way of saying when, and time zones from the
 whole IANA set. Each file is built with `keydates build`; the calendar must be
 accepted by icalendar and by the strict `ical` parser, folded as RFC 5545 and
-CLIENTS.md want (75 octets, never inside a character or after an escaping
+docs/clients.md want (75 octets, never inside a character or after an escaping
 backslash), and every event's UID, title, description, start and end must
 read back as written, through both parsers and through a strict reading of
 TEXT by RFC 5545 3.3.11 here (the parsers forgive unescaped commas). The expected values are worked out here, not by
@@ -183,7 +183,7 @@ def event_files(draw):
 
 
 def content_lines(data: bytes) -> list[str]:
-    """Unfold the calendar, checking each physical line as RFC 5545 3.1 and CLIENTS.md want.
+    """Unfold the calendar, checking each physical line as RFC 5545 3.1 and docs/clients.md want.
 
     At most 75 octets, never split inside a UTF-8 character, and never between
     a backslash and the character it escapes (Google drops such events).

@@ -12,6 +12,8 @@ the axis and shown as a break, so the busy weeks stay readable.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import heapq
 import json
 import math
@@ -19,6 +21,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
 from html import escape
+from importlib.resources import files
 from urllib.parse import quote, urlsplit
 
 from keydates.describe import day_range, when_text
@@ -34,6 +37,32 @@ BREAK = 4.0  # % of the width for a cut-out stretch of time
 AXIS_HEIGHT = 36  # px above the first row: month and day labels
 ROW = 34  # px per labelled row: title line, then the mark
 LANE = 11  # px per packed lane
+
+# The page's style and script, package files inlined into the page so that
+# it stays one self-contained file; the Content-Security-Policy allows just
+# these two blocks, by hash, and nothing else.
+CSS = (files("keydates") / "static" / "page.css").read_text(encoding="utf-8").strip()
+SCRIPT = (files("keydates") / "static" / "page.js").read_text(encoding="utf-8").strip()
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def content_security_policy(meta: bool = False) -> str:
+    """The page's CSP: its own style and script only, no fetches, no framing.
+
+    `meta`: for the page's <meta> element, where frame-ancestors is not
+    allowed (it only works as an HTTP header, which `serve` sends).
+    """
+    policy = [
+        "default-src 'none'", f"style-src {_sha256(CSS)}", f"script-src {_sha256(SCRIPT)}",
+        "img-src data:", "base-uri 'none'", "form-action 'none'",
+    ]  # fmt: skip
+    if not meta:
+        policy.append("frame-ancestors 'none'")
+    return "; ".join(policy)
+
 
 GOOGLE = "https://calendar.google.com/calendar/r?cid={webcal}"
 OUTLOOK_COM = "https://outlook.live.com/calendar/0/addfromweb?url={url}&name={name}"
@@ -83,8 +112,7 @@ def render(published: list[Published], base_url: str | None = None) -> bytes:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="color-scheme" content="light dark">',
         # Self-contained: the browser may fetch nothing else for this page.
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-        "script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'\">",
+        f'<meta http-equiv="Content-Security-Policy" content="{escape(content_security_policy(meta=True))}">',
         f"<title>{escape(title)}</title>",
         f"<style>{CSS}</style>",
         "</head>",
@@ -444,108 +472,3 @@ HOWTO = """<footer>
 </ul>
 <p>A subscribed calendar follows this page: edited dates change in place, removed ones disappear. A downloaded file is a copy that does not change.</p>
 </footer>"""
-
-CSS = """
-:root{--bg:#f5f6f8;--card:#fff;--text:#18202b;--muted:#566171;--line:#d5dbe3;--stripe:#f3f5f8;--accent:#1d54c9;--accent-text:#fff;--mark:#1d54c9;--window:#b95f00;--today:#d3302a;--notice:#fff4d6;--notice-line:#e6c25a;--cut:#eceff3}
-@media (prefers-color-scheme:dark){:root{--bg:#0e1217;--card:#171d25;--text:#e5e9ef;--muted:#9aa6b5;--line:#2d3643;--stripe:#1c232d;--accent:#77a3ff;--accent-text:#0e1217;--mark:#77a3ff;--window:#f1a345;--today:#ff6d62;--notice:#2e2712;--notice-line:#8a7330;--cut:#141920}}
-*{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--text);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif}
-header,main,footer{max-width:62rem;margin:0 auto;padding:0 1rem}
-header{padding-top:1.5rem}
-h1{font-size:1.7rem;line-height:1.2;margin:0 0 .4rem}
-h2{font-size:1.3rem;line-height:1.25;margin:0 0 .4rem}
-.lead,.description{color:var(--muted);margin:0 0 1rem}
-a{color:var(--accent)}
-nav ul{list-style:none;padding:0;margin:0 0 1rem;display:flex;flex-wrap:wrap;gap:.4rem 1rem}
-.notice{background:var(--notice);border:1px solid var(--notice-line);border-radius:.5rem;padding:.75rem 1rem;margin:0 0 1rem}
-code{font-size:.9em;overflow-wrap:anywhere}
-.feed{background:var(--card);border:1px solid var(--line);border-radius:.75rem;padding:1.1rem 1rem 1rem;margin:0 0 1.25rem}
-.facts{display:flex;flex-wrap:wrap;gap:.25rem 1.5rem;margin:0 0 1rem}
-.facts div{display:flex;gap:.4rem}
-.facts dt{color:var(--muted)}
-.facts dd{margin:0;font-weight:600}
-.buttons{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:.5rem}
-.button{display:block;text-align:center;padding:.6rem .75rem;border-radius:.5rem;border:1px solid var(--accent);text-decoration:none;font-weight:600}
-.button[data-client=webcal]{background:var(--accent);color:var(--accent-text)}
-.address{display:block;margin:.75rem 0 0;color:var(--muted);font-size:.9rem}
-.address input{display:block;width:100%;margin-top:.3rem;padding:.45rem .5rem;font:inherit;font-family:ui-monospace,Menlo,Consolas,monospace;color:var(--text);background:var(--bg);border:1px solid var(--line);border-radius:.4rem}
-.same,.more{color:var(--muted);margin:1rem 0 0}
-figure.timeline{margin:1.25rem 0 0}
-svg.timeline{display:block;overflow:hidden;font-size:12px;font-family:inherit}
-svg .stripe{fill:var(--stripe)}
-svg .grid{stroke:var(--line);stroke-width:1}
-svg .tick{stroke:var(--muted);stroke-width:1}
-svg .cut{fill:var(--cut);stroke:var(--line);stroke-dasharray:3 3}
-svg .cut-label{fill:var(--muted);text-anchor:middle;font-size:16px}
-svg .axis-month{fill:var(--text);font-weight:600}
-svg .axis-day{fill:var(--muted);font-size:11px}
-svg .label{fill:var(--text)}
-svg .mark circle,svg .mark-span rect{fill:var(--mark)}
-svg .mark-window rect{stroke:var(--window);stroke-width:1.5;stroke-dasharray:4 2}
-svg .hatch{fill:var(--window)}
-svg .mark.cancelled circle,svg .mark.cancelled rect{fill:var(--muted);opacity:.6}
-svg .mark.cancelled .label{text-decoration:line-through;fill:var(--muted)}
-svg .mark.tentative:not(.mark-window) circle,svg .mark.tentative:not(.mark-window) rect{fill-opacity:.45;stroke:var(--mark)}
-svg .today{stroke:var(--today);stroke-width:2}
-svg .today-label{fill:var(--today);font-weight:700;font-size:11px}
-figcaption{color:var(--muted);font-size:.85rem;margin-top:.4rem;display:flex;flex-wrap:wrap;align-items:center;gap:.2rem .5rem}
-.key{display:inline-block;width:1.4rem;height:.65rem;border-radius:3px;vertical-align:middle;margin-left:.4rem}
-.key-day{width:.7rem;height:.7rem;border-radius:50%;background:var(--mark)}
-.key-span{background:var(--mark)}
-.key-window{border:1.5px dashed var(--window);background:repeating-linear-gradient(45deg,var(--window) 0 2px,transparent 2px 5px)}
-.key-today{width:2px;height:1rem;background:var(--today);border-radius:0}
-ol.events{list-style:none;padding:0;margin:1rem 0 0;border-top:1px solid var(--line)}
-ol.events li{padding:.7rem 0;border-bottom:1px solid var(--line)}
-ol.events li.past{opacity:.7}
-ol.events p{margin:0}
-.when{color:var(--muted);font-size:.9rem}
-.title{font-weight:600}
-.text{margin-top:.2rem!important;overflow-wrap:anywhere}
-.meta{margin-top:.3rem!important;font-size:.85rem;display:flex;flex-wrap:wrap;gap:.3rem .6rem;align-items:center}
-.tag{display:inline-block;padding:0 .45rem;border:1px solid var(--line);border-radius:1rem;color:var(--muted);font-size:.85rem}
-.badge{display:inline-block;font-size:.75rem;font-weight:600;padding:0 .4rem;border-radius:.3rem;vertical-align:.1em;border:1px dashed var(--window);color:var(--window)}
-.badge.cancelled{border-color:var(--muted);color:var(--muted)}
-li.cancelled .title{text-decoration:line-through}
-details.tags{margin-top:1rem}
-details.tags summary{cursor:pointer;font-weight:600;color:var(--accent)}
-details.tags ul{list-style:none;padding:0;margin:.5rem 0 0}
-details.tags li{padding:.35rem 0;border-bottom:1px solid var(--line);display:flex;flex-wrap:wrap;gap:.2rem .6rem;align-items:baseline}
-details.tags .count{color:var(--muted);font-size:.85rem}
-details.tags .links{font-size:.9rem}
-footer{padding-bottom:2rem;color:var(--muted)}
-footer h2{color:var(--text);font-size:1.1rem}
-footer li{margin-bottom:.4rem}
-@media (max-width:30rem){header,main,footer{padding-left:.6rem;padding-right:.6rem}.feed{padding:1rem .75rem}h1{font-size:1.4rem}svg.timeline{font-size:11px}.buttons{grid-template-columns:1fr 1fr}.button{padding:.55rem .4rem;font-size:.95rem}}
-""".strip()
-
-SCRIPT = """
-(function () {
-  var now = new Date();
-  var today = Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) / 864e5;
-  var at = today + (now.getHours() * 60 + now.getMinutes()) / 1440;
-  document.querySelectorAll("svg.timeline").forEach(function (svg) {
-    var axis = JSON.parse(svg.getAttribute("data-axis"));
-    var last = axis[axis.length - 1];
-    if (at < axis[0][0] || at >= last[1]) return;
-    for (var i = 0; i < axis.length; i++) {
-      var s = axis[i];
-      if (at >= s[0] && at < s[1]) {
-        var x = s[2] + (at - s[0]) / (s[1] - s[0]) * (s[3] - s[2]);
-        var line = svg.querySelector(".today"), label = svg.querySelector(".today-label");
-        line.setAttribute("x1", x + "%"); line.setAttribute("x2", x + "%");
-        label.setAttribute("x", x + "%");
-        label.setAttribute("text-anchor", x > 50 ? "end" : "start");
-        line.removeAttribute("visibility"); label.removeAttribute("visibility");
-        break;
-      }
-    }
-  });
-  document.querySelectorAll("ol.events li[data-last]").forEach(function (li) {
-    if (+li.getAttribute("data-last") <= today) li.classList.add("past");
-  });
-  document.querySelectorAll(".address input").forEach(function (input) {
-    input.addEventListener("focus", function () { input.select(); });
-  });
-})();
-""".strip()

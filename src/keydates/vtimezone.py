@@ -4,7 +4,7 @@ zoneinfo is the truth, but it lists no transitions, so we find them by
 sampling the zone's state (offset, dst, name) and bisecting each change to
 the second. Regular yearly changes become RRULE observances, which Outlook
 reads best; the rest become RDATEs, one per line, because Thunderbird's
-ical.js reads only the first date of a list (see CLIENTS.md).
+ical.js reads only the first date of a list (see docs/clients.md).
 """
 
 from __future__ import annotations
