@@ -135,3 +135,11 @@ def test_golden_default_timeline(tmp_path, monkeypatch):
     run("build", "--frozen")
     golden = REPO / "tests" / "golden" / f"{CALENDAR_ID}.ics"
     assert (tmp_path / "dist" / f"{CALENDAR_ID}.ics").read_bytes() == golden.read_bytes()
+
+
+def test_a_given_uid_is_published_verbatim(built):
+    """An imported UID (here Google's form, with characters TEXT escapes) is kept as it is."""
+    result, out = built('[[event]]\nid = "a"\nuid = "7kq2;x,y@google.com"\ntitle = "A"\ndate = 2026-02-06\n')
+    assert result.exit_code == 0, result.stderr
+    assert "UID:7kq2\\;x\\,y@google.com" in (out / "test.ics").read_text()
+    assert set(vevents((out / "test.ics").read_bytes())) == {"7kq2;x,y@google.com"}

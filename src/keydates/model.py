@@ -41,6 +41,7 @@ class Event:
     repeat: str | None = None  # an RRULE value, UNTIL already in its RFC 5545 form
     exceptions: tuple[date | datetime, ...] = ()  # EXDATEs, same kind as start
     reminders: tuple[timedelta, ...] = ()  # alarm triggers relative to the start
+    uid: str | None = None  # a UID given in the file (an imported one), kept verbatim
 
     @property
     def all_day(self) -> bool:
@@ -135,7 +136,7 @@ class Entry:
 
     @cached_property  # asked for several times per feed
     def uid(self) -> str:
-        return uid(self.calendar_id, self.event.id)
+        return self.event.uid or uid(self.calendar_id, self.event.id)
 
     @property
     def order(self) -> tuple:

@@ -267,6 +267,18 @@ def http_url(value) -> str:
     return result
 
 
+def given_uid(value) -> str:
+    """A UID kept verbatim (RFC 5545 3.8.4.7): any text on one line."""
+    result = text(value)
+    if any(c in result for c in "\r\n\u2028\u2029\u0085"):
+        raise Invalid("a UID is one line of text")
+    if result != result.strip():
+        raise Invalid(f"{result!r} has spaces at its ends, which calendar apps drop; remove them")
+    if len(result.encode("utf-8")) > 1000:
+        raise Invalid("is longer than 1,000 bytes")
+    return result
+
+
 def tags(value) -> tuple[str, ...]:
     items = expect(value, list)
     for item in items:
@@ -315,6 +327,7 @@ WHEN_KEYS = ("date", "start", "when")
 
 EVENT = Table((
     Key("id", event_id, required=True),
+    Key("uid", given_uid),  # default: made from the calendar and event ids
     Key("title", text, required=True),
     Key("date", day),
     Key("start", day_or_time),

@@ -47,9 +47,23 @@ def validate(sources: list[Source]) -> Timeline:
         if calendar.id in seen:
             problems.append(Problem(calendar.path, f"calendar id '{calendar.id}' is also used by {seen[calendar.id]}", field="[calendar] id"))
         seen.setdefault(calendar.id, calendar.path)
+    problems += _duplicate_uids(calendars)
     if any(not p.warning for p in problems):
         raise InputError(problems)
     return Timeline(calendars, problems)
+
+
+def _duplicate_uids(calendars: list[Calendar]) -> list[Problem]:
+    """A UID names one event everywhere (all.ics holds every calendar)."""
+    problems, owner = [], {}
+    for calendar in calendars:
+        for entry in calendar.entries:
+            label = f"event '{entry.event.id}'"
+            if entry.uid in owner:
+                other = owner[entry.uid]
+                problems.append(Problem(calendar.path, f"{entry.uid!r} is also the UID of {other}", label, "uid"))
+            owner.setdefault(entry.uid, f"event '{entry.event.id}' in {calendar.path}")
+    return problems
 
 
 @dataclass
@@ -178,7 +192,7 @@ def _event(raw: dict, values: dict, context: _Context) -> Event:
     status = values["status"] or ("tentative" if window else "confirmed")  # a window is an expectation
     busy = values["busy"] if values["busy"] is not None else isinstance(start, datetime)  # timed: busy
     return Event(
-        id=values["id"], title=values["title"], start=start, end=end, timezone=tz, window=window,
+        id=values["id"], uid=values["uid"], title=values["title"], start=start, end=end, timezone=tz, window=window,
         description=values["description"], location=values["location"], url=values["url"],
         tags=values["tags"], status=status, busy=busy, repeat=repeat, exceptions=exceptions,
         reminders=_reminders(remind, start),
