@@ -23,7 +23,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from keydates.errors import InputError, Problem
-from keydates.model import Calendar, Event, Stamp, uid
+from keydates.model import Calendar, Event, Stamp
 
 LOCK_NAME = "keydates.lock"
 LOCK_VERSION = 1
@@ -78,7 +78,8 @@ def plan(calendars: list[Calendar], texts: Mapping[Path, str | None], now: datet
         for calendar in folder_calendars:
             old_events = entries.get(calendar.id, {})
             new_events = {}
-            for event in calendar.events:
+            for entry in calendar.entries:
+                event = entry.event
                 content = content_hash(event)
                 old = old_events.get(event.id)
                 if old is None:
@@ -90,7 +91,7 @@ def plan(calendars: list[Calendar], texts: Mapping[Path, str | None], now: datet
                 if stamp is not old:  # new or changed (cheaper than comparing fields)
                     changed.append(f"{calendar.id}/{event.id}")
                 new_events[event.id] = stamp
-                stamps[uid(calendar.id, event.id)] = stamp
+                stamps[entry.uid] = stamp
             removed = set(old_events) - set(new_events)
             changed.extend(f"{calendar.id}/{event_id} (removed)" for event_id in sorted(removed))
             entries[calendar.id] = new_events
