@@ -162,12 +162,14 @@ def copy_events(tmp_path: Path) -> Path:
     return events
 
 
-def reference_hash(event) -> str:
-    """Event.content_hash as first defined: json.dumps of the fields not at
-    their default. The hand-written JSON must match it, or every lock entry
-    would look changed."""
+def reference_hash(event, identity: bool = False) -> str:
+    """lock.content_hash as first defined: json.dumps of the fields not at
+    their default, without the event's identity (id, uid, previous_ids)
+    unless `identity` (lock.legacy_hash, of version 1 locks). The
+    hand-written JSON must match it, or every lock entry would look changed."""
     from keydates.lock import event_defaults, plain_json
 
-    content = {name: getattr(event, name) for name, default in event_defaults() if getattr(event, name) != default}
+    left_out = set() if identity else {"id", "uid", "previous_ids"}
+    content = {name: getattr(event, name) for name, default in event_defaults() if name not in left_out and getattr(event, name) != default}
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=plain_json)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

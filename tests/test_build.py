@@ -29,7 +29,7 @@ def test_default_build_writes_one_file_per_calendar_and_all(tmp_path, monkeypatc
     for name in (f"{CALENDAR_ID}.ics", "all.ics"):
         lenient, strict = parse((tmp_path / "dist" / name).read_bytes())
         assert len(strict.events) == 8
-    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == sorted([f"{CALENDAR_ID}.ics", "all.ics", "index.html", CALENDAR_ID])
+    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == sorted([f"{CALENDAR_ID}.ics", "all.ics", "index.html", CALENDAR_ID, ".keydates-manifest.json"])
     assert (tmp_path / "dist" / CALENDAR_ID / "holiday.ics").is_file()
 
 
@@ -92,8 +92,8 @@ def test_frozen_fails_instead_of_changing_the_lock(tmp_path, monkeypatch):
 def test_new_events_get_source_date_epoch(built):
     result, out = built('[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-02-06\n')
     lock = json.loads((out.parent / "events" / "keydates.lock").read_text())
-    assert lock["calendars"]["test"]["a"]["created"] == "2026-02-02T02:40:00Z"
-    assert lock["calendars"]["test"]["a"]["sequence"] == 0
+    assert lock["calendars"]["test"]["events"]["a.test@keydates"]["created"] == "2026-02-02T02:40:00Z"
+    assert lock["calendars"]["test"]["events"]["a.test@keydates"]["sequence"] == 0
     event = vevents((out / "test.ics").read_bytes())["a.test@keydates"]
     assert event["SEQUENCE"] == 0
 

@@ -138,7 +138,7 @@ def test_broken_edit_keeps_the_published_feed(tmp_path, monkeypatch):
 
 def test_warnings_do_not_fail_unless_strict(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    event_file(tmp_path, '[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-02-06\n')
+    event_file(tmp_path, '[calendar]\nid = "test"\nname = "Test"\ntimezone = "UTC"\n[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-02-06\n')
     result = run("check")
     assert result.exit_code == 0
     assert "warning: events/test.toml: event 'a': url: no source url (where does this date come from?)" in result.stderr

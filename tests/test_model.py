@@ -8,7 +8,7 @@ import pytest
 
 from conftest import reference_hash
 
-from keydates.lock import content_hash
+from keydates.lock import content_hash, legacy_hash
 from keydates.model import Event
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -31,3 +31,4 @@ EVENTS = [
 @pytest.mark.parametrize("event", EVENTS, ids=[e.id for e in EVENTS])
 def test_content_hash_matches_json_dumps(event):
     assert content_hash(event) == reference_hash(event)
+    assert legacy_hash(event) == reference_hash(event, identity=True)

@@ -81,7 +81,7 @@ def test_page_is_byte_identical_whatever_the_clock_and_shows_the_lock_time(tmp_p
     one = (tmp_path / "one" / "index.html").read_bytes()
     assert one == (tmp_path / "two" / "index.html").read_bytes()
     lock = json.loads((tmp_path / "events" / "keydates.lock").read_text())
-    newest = max(e["modified"] for events in lock["calendars"].values() for e in events.values())
+    newest = max(e["modified"] for calendar in lock["calendars"].values() for e in calendar["events"].values())
     assert f'<time datetime="{newest}">'.encode() in one
 
 

@@ -15,7 +15,7 @@ BIG = 5000  # cli.PROGRESS_MIN_EVENTS
 def events(tmp_path, count: int):
     body = "".join(f'\n[[event]]\nid = "e{n}"\ntitle = "Event {n}"\ndate = 2026-02-06\nurl = "https://example.com/{n}"\n' for n in range(count))
     (tmp_path / "events").mkdir()
-    (tmp_path / "events" / "big.toml").write_text(CALENDAR_HEADER + body, encoding="utf-8")
+    (tmp_path / "events" / "big.toml").write_text(CALENDAR_HEADER.replace("[calendar]\n", '[calendar]\nid = "big"\n') + body, encoding="utf-8")
 
 
 def build(tmp_path, stderr_on_terminal: bool) -> tuple[str, str]:

@@ -12,9 +12,9 @@ import click
 
 from keydates import __version__, listing, lock, site, web
 from keydates.build import DEFAULT_OUTPUT, build
-from keydates.compile import Settings
+from keydates.compile import Settings, compile_site
 from keydates.errors import InputError, plural
-from keydates.load import read_sources
+from keydates.load import read_folders, read_sources
 from keydates.validate import validate
 
 PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
@@ -57,13 +57,19 @@ def main(verbose: bool) -> None:
 def build_command(paths: tuple[Path, ...], output: Path, frozen: bool, base_url: str | None) -> None:
     """Compile event files (default: events/) into one .ics per calendar, all.ics and a subscribe page."""
     settings = Settings(now=lock.now_utc(), base_url=site.check_base_url(base_url))
-    compiled = build(paths, output, settings=settings, frozen=frozen, progress=_progress_bar)
-    _print_warnings(compiled.timeline.warnings)
+    result = build(paths, output, settings=settings, frozen=frozen, progress=_progress_bar)
+    compiled = result.site
+    _print_warnings(compiled.warnings)
     for item in compiled.published:
         click.echo(f"{item.feed.id}: {plural(len(item.feed.entries), 'event')} -> {output / item.path}")
     click.echo(f"page: {output / site.PAGE} (with {plural(compiled.tag_feeds, 'per-tag feed')})")
     for update in compiled.stale_locks:
-        click.echo(f"updated {update.path} ({plural(len(update.changed), 'event')} changed)")
+        changed = f"{plural(len(update.changed), 'event')} changed" if update.changed else "its format or the files it records"
+        click.echo(f"updated {update.path} ({changed})")
+    for name in result.removed:
+        click.echo(f"removed {output / name} (no longer made)")
+    for name in result.foreign:
+        click.echo(f"warning: left {output / name}: no longer made, but changed since keydates wrote it", err=True)
 
 
 @main.command("check")
@@ -71,11 +77,14 @@ def build_command(paths: tuple[Path, ...], output: Path, frozen: bool, base_url:
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 def check_command(paths: tuple[Path, ...], strict: bool) -> None:
     """Validate event files without writing anything; report every problem."""
-    timeline = validate(read_sources(paths))
-    if strict and timeline.warnings:
-        raise InputError(timeline.warnings)
-    _print_warnings(timeline.warnings)
-    counts = [plural(len(timeline.calendars), "calendar"), plural(timeline.event_count, "event"), plural(len(timeline.warnings), "warning")]
+    sources = read_sources(paths)
+    # The whole pipeline, in memory: whatever build would refuse, check refuses.
+    compiled = compile_site(sources, read_folders(sources), Settings(now=lock.now_utc()))
+    timeline, warnings = compiled.timeline, compiled.warnings
+    if strict and warnings:
+        raise InputError(warnings)
+    _print_warnings(warnings)
+    counts = [plural(len(timeline.calendars), "calendar"), plural(timeline.event_count, "event"), plural(len(warnings), "warning")]
     click.echo(f"ok: {', '.join(counts)}")
 
 

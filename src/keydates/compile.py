@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from keydates import lock, page, site
-from keydates.load import Source
+from keydates import page, site, stamps
+from keydates.load import FolderState, Source
 from keydates.model import Stamp, Timeline
 from keydates.site import Published
+from keydates.stamps import LockUpdate, Plan
 from keydates.validate import validate
 
 Progress = Callable[[int], AbstractContextManager[Callable[[int], None]]]
@@ -43,39 +44,42 @@ class Site:
 
     timeline: Timeline
     published: list[Published]  # the feeds, one per calendar, then all.ics
-    stamps: dict[str, Stamp]  # by UID
-    lock_updates: list[lock.LockUpdate]
+    plan: Plan  # stamps by UID, the lock files' new texts, what changed
     files: dict[str, bytes | list[bytes]]  # a list: pieces to write one after another
 
     @property
-    def stale_locks(self) -> list[lock.LockUpdate]:
+    def stamps(self) -> dict[str, Stamp]:
+        return self.plan.stamps
+
+    @property
+    def stale_locks(self) -> list[LockUpdate]:
         """The lock files whose text must change."""
-        return [update for update in self.lock_updates if update.old != update.new]
+        return [update for update in self.plan.locks if update.stale]
+
+    @property
+    def warnings(self):
+        return self.timeline.warnings + self.plan.warnings
 
     @property
     def tag_feeds(self) -> int:
         return sum(len(item.tags) for item in self.published)
 
 
-def lock_paths(sources: list[Source]) -> list[Path]:
-    """The lock files a compile of `sources` reads: one per folder."""
-    return list(dict.fromkeys(source.path.parent / lock.LOCK_NAME for source in sources))
-
-
 def compile_site(
-    sources: list[Source], locks: Mapping[Path, str | None], settings: Settings, progress: Progress = no_progress
+    sources: list[Source], folders: Mapping[Path, FolderState], settings: Settings, progress: Progress = no_progress
 ) -> Site:
     """Validate, stamp and render every feed, tag feed and the page.
 
-    `locks` holds the text of each of `lock_paths(sources)` (None: no lock
-    yet). Raises InputError listing every problem of the input.
+    `folders` holds the state of each folder the sources come from (its
+    lock texts, load.read_folders). Raises InputError listing every problem
+    of the input.
     `progress(total)` is entered before rendering, with the number of events
     to render; what it yields is called with the number of each batch done.
     """
     timeline = validate(sources)
-    stamps, lock_updates = lock.plan(timeline.calendars, locks, settings.now)
-    published = site.publish(timeline.calendars, stamps)
+    planned = stamps.plan(timeline.calendars, folders, settings.now)
+    published = site.publish(timeline.calendars, planned.stamps)
     with progress(timeline.event_count) as advance:
-        files: dict[str, bytes | list[bytes]] = site.feed_parts(published, stamps, advance)
+        files: dict[str, bytes | list[bytes]] = site.feed_parts(published, planned.stamps, advance)
     files[site.PAGE] = page.render(published, settings.base_url)
-    return Site(timeline, published, stamps, lock_updates, files)
+    return Site(timeline, published, planned, files)

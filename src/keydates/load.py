@@ -28,6 +28,8 @@ from keydates.errors import InputError, Problem
 log = logging.getLogger(__name__)
 
 DEFAULT_EVENTS = Path("events")
+LOCK_NAME = "keydates.lock"  # beside the event files (lock.py)
+SERVED_NAME = "keydates.lock.served"  # what `keydates serve` published beyond the lock
 MAX_FILE_BYTES = 128 * 1024 * 1024  # per event or lock file: about 400,000 events
 # Editors' droppings: Emacs locks (.#x.toml) and autosaves (#x.toml#), backups
 # (x.toml~), Vim swap files (.x.toml.swp), and hidden files in general.
@@ -40,6 +42,15 @@ _KINDS = {
 
 class Unreadable(Exception):
     """Why a file cannot be read, without its path (the caller names it)."""
+
+
+@dataclass(frozen=True)
+class FolderState:
+    """What an events folder holds besides its sources: its lock texts and event file names."""
+
+    lock: str | None = None  # keydates.lock (None: none yet)
+    served: str | None = None  # keydates.lock.served (None: none)
+    files: frozenset[str] | None = None  # names of the *.toml files there; None: unknown
 
 
 @dataclass(frozen=True)
@@ -197,6 +208,10 @@ def read_sources(paths: tuple[Path, ...] | list[Path], *, outside: bool = False)
     return sources
 
 
-def read_locks(paths: list[Path]) -> dict[Path, str | None]:
-    """Each lock file's text, None where there is none yet."""
-    return {path: read_optional_text(path) for path in paths}
+def read_folders(sources: list[Source]) -> dict[Path, FolderState]:
+    """The lock texts and event file names of each folder the sources come from."""
+    states = {}
+    for folder in dict.fromkeys(source.path.parent for source in sources):
+        names = frozenset(path.name for path in _event_files_in(folder))
+        states[folder] = FolderState(read_optional_text(folder / LOCK_NAME), read_optional_text(folder / SERVED_NAME), names)
+    return states

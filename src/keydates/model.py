@@ -42,6 +42,7 @@ class Event:
     exceptions: tuple[date | datetime, ...] = ()  # EXDATEs, same kind as start
     reminders: tuple[timedelta, ...] = ()  # alarm triggers relative to the start
     uid: str | None = None  # a UID given in the file (an imported one), kept verbatim
+    previous_ids: tuple[str, ...] = ()  # ids it had before, oldest first: the oldest gives its UID
 
     @property
     def all_day(self) -> bool:
@@ -98,6 +99,7 @@ class Calendar:
     refresh: timedelta = timedelta(hours=6)
     url: str = ""
     events: tuple[Event, ...] = field(default=())
+    named_by_file: bool = False  # no [calendar] id: the id comes from the file name
 
     def feed(self) -> Feed:
         """This calendar as one published feed."""
@@ -136,7 +138,8 @@ class Entry:
 
     @cached_property  # asked for several times per feed
     def uid(self) -> str:
-        return self.event.uid or uid(self.calendar_id, self.event.id)
+        event = self.event
+        return event.uid or uid(self.calendar_id, event.previous_ids[0] if event.previous_ids else event.id)
 
     @property
     def order(self) -> tuple:

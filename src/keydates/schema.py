@@ -267,6 +267,11 @@ def http_url(value) -> str:
     return result
 
 
+def event_ids(value) -> tuple[str, ...]:
+    items = expect(value, list)
+    return tuple(dict.fromkeys(event_id(item) for item in items))
+
+
 def given_uid(value) -> str:
     """A UID kept verbatim (RFC 5545 3.8.4.7): any text on one line."""
     result = text(value)
@@ -328,6 +333,7 @@ WHEN_KEYS = ("date", "start", "when")
 EVENT = Table((
     Key("id", event_id, required=True),
     Key("uid", given_uid),  # default: made from the calendar and event ids
+    Key("previous_ids", event_ids, default=()),  # ids it had before, oldest first
     Key("title", text, required=True),
     Key("date", day),
     Key("start", day_or_time),

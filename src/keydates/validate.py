@@ -128,7 +128,7 @@ def _calendar(source: Source, report: _Report) -> Calendar | None:
     return Calendar(
         id=calendar_id, name=values["name"], timezone=values["timezone"], path=source.path,
         description=values["description"], refresh=values["refresh"], url=values["url"],
-        events=tuple(events + holiday_events),
+        events=tuple(events + holiday_events), named_by_file="id" not in meta,
     )  # fmt: skip
 
 
@@ -192,7 +192,7 @@ def _event(raw: dict, values: dict, context: _Context) -> Event:
     status = values["status"] or ("tentative" if window else "confirmed")  # a window is an expectation
     busy = values["busy"] if values["busy"] is not None else isinstance(start, datetime)  # timed: busy
     return Event(
-        id=values["id"], uid=values["uid"], title=values["title"], start=start, end=end, timezone=tz, window=window,
+        id=values["id"], uid=values["uid"], previous_ids=values["previous_ids"], title=values["title"], start=start, end=end, timezone=tz, window=window,
         description=values["description"], location=values["location"], url=values["url"],
         tags=values["tags"], status=status, busy=busy, repeat=repeat, exceptions=exceptions,
         reminders=_reminders(remind, start),

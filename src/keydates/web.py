@@ -24,10 +24,11 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from keydates import lock, page, site
-from keydates.compile import Settings, compile_site, lock_paths
+from keydates.build import folder_locks, write_served
+from keydates.compile import Settings, compile_site
 from keydates.errors import InputError, KeydatesError
 from keydates.ical import render
-from keydates.load import find_event_files, read_locks, read_sources
+from keydates.load import find_event_files, read_folders, read_sources
 from keydates.model import Stamp
 from keydates.site import Published
 
@@ -99,19 +100,18 @@ class App:
         return tuple(state)
 
     def _build(self, previous: Snapshot | None, signature: tuple) -> Snapshot:
-        sources = read_sources(self.paths)
         now = lock.now_utc()
-        compiled = compile_site(sources, read_locks(lock_paths(sources)), Settings(now=now, base_url=self.base_url))
-        for problem in compiled.timeline.warnings:
+        # What serve publishes beyond the lock is recorded beside it before it
+        # is served, so that no later build or restart publishes lower stamps.
+        with folder_locks(sorted({path.parent for path in find_event_files(self.paths)})):
+            sources = read_sources(self.paths)
+            compiled = compile_site(sources, read_folders(sources), Settings(now=now, base_url=self.base_url))
+            for update in compiled.plan.locks:
+                write_served(update)
+        for problem in compiled.warnings:
             log.warning("warning: %s", problem)
         stamps, published = compiled.stamps, compiled.published
         files = {path: data if isinstance(data, bytes) else b"".join(data) for path, data in compiled.files.items() if path != site.PAGE}
-        if previous is not None:
-            carried = _carry(previous.stamps, stamps, now)
-            if carried != stamps:  # an event changed again since the last build
-                stamps = carried
-                published = site.publish(compiled.timeline.calendars, stamps)
-                files = site.feed_files(published, stamps)
         newest = max([_mtime(entry) for entry in signature] + [s.modified for s in stamps.values()], default=now)
         newest = newest.replace(microsecond=0)
         refresh = {item.path: item.feed.refresh for item in published}
@@ -273,25 +273,6 @@ def run(server) -> None:
         pass
     finally:
         server.close()
-
-
-def _carry(previous: dict[str, Stamp], planned: dict[str, Stamp], now: datetime) -> dict[str, Stamp]:
-    """Keep this server's own stamps for events it has already published.
-
-    The lock file is not written while serving, so an event changed since the
-    last build would get a new "now" on every rebuild: keep the stamp while the
-    event stays the same, and count SEQUENCE on from what was served.
-    """
-    stamps = {}
-    for uid, stamp in planned.items():
-        old = previous.get(uid)
-        if old is None or old == stamp:
-            stamps[uid] = stamp
-        elif old.hash == stamp.hash:
-            stamps[uid] = old
-        else:
-            stamps[uid] = Stamp(stamp.hash, max(stamp.sequence, old.sequence + 1), old.created, max(now, old.modified))
-    return stamps
 
 
 def _not_modified(environ, resource: Resource) -> bool:
