@@ -25,11 +25,12 @@ def test_default_build_writes_one_file_per_calendar_and_all(tmp_path, monkeypatc
         f"{CALENDAR_ID}: 8 events -> dist/{CALENDAR_ID}.ics",
         "all: 8 events -> dist/all.ics",
         "page: dist/index.html (with 12 per-tag feeds)",
+        "changes: no changes",
     ]
     for name in (f"{CALENDAR_ID}.ics", "all.ics"):
         lenient, strict = parse((tmp_path / "dist" / name).read_bytes())
         assert len(strict.events) == 8
-    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == sorted([f"{CALENDAR_ID}.ics", "all.ics", "index.html", CALENDAR_ID, ".keydates-manifest.json"])
+    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == sorted([f"{CALENDAR_ID}.ics", "all.ics", "index.html", "changes.atom", CALENDAR_ID, ".keydates-manifest.json"])
     assert (tmp_path / "dist" / CALENDAR_ID / "holiday.ics").is_file()
 
 

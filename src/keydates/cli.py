@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from keydates import __version__, listing, lock, site, web
+from keydates import __version__, diff, listing, lock, site, web
 from keydates.build import DEFAULT_OUTPUT, build
 from keydates.compile import Settings, compile_site
 from keydates.errors import InputError, plural
@@ -66,6 +66,10 @@ def build_command(paths: tuple[Path, ...], output: Path, frozen: bool, base_url:
     for update in compiled.stale_locks:
         changed = f"{plural(len(update.changed), 'event')} changed" if update.changed else "its format or the files it records"
         click.echo(f"updated {update.path} ({changed})")
+    counts = {kind: 0 for kind in diff.KINDS}
+    for item in compiled.plan.changes:
+        counts["added" if item.kind == "restored" else item.kind] += 1
+    click.echo(f"changes: {diff.changes_line(counts, len(result.removed))}")
     for name in result.removed:
         click.echo(f"removed {output / name} (no longer made)")
     for name in result.foreign:
@@ -109,6 +113,20 @@ def list_command(paths, start, end, upcoming, tags, fmt, today) -> None:
         tags=tags,
     )
     sys.stdout.write(listing.render_rows(rows, fmt, today))
+
+
+@main.command("diff")
+@PATHS
+@click.option("--against", default="lock", show_default=True, metavar="lock|DIR|GIT-REF", help="What to compare with: the last build, a folder of .ics files, or the events at a git revision.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=DEFAULT_OUTPUT, show_default=True, help="Where the last build wrote (for --against lock).")
+@click.option("--format", "fmt", type=click.Choice(diff.FORMATS), default="text", show_default=True)
+@click.option("--exit-code", is_flag=True, help="Exit with status 1 when something changed (as git diff --exit-code).")
+def diff_command(paths, against: str, output: Path, fmt: str, exit_code: bool) -> None:
+    """Show what subscribers will see change: events added, removed, cancelled and changed, field by field."""
+    report = diff.diff(paths, against, output)
+    sys.stdout.write(diff.render(report, fmt))
+    if exit_code and report.changed:
+        sys.exit(1)
 
 
 @main.command("serve")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from keydates import page, site, stamps
+from keydates import atom, page, site, stamps
 from keydates.load import FolderState, Source
 from keydates.model import Stamp, Timeline
 from keydates.site import Published
@@ -82,4 +82,6 @@ def compile_site(
     with progress(timeline.event_count) as advance:
         files: dict[str, bytes | list[bytes]] = site.feed_parts(published, planned.stamps, advance)
     files[site.PAGE] = page.render(published, settings.base_url)
+    newest = max((item.modified for item in published if item.modified), default=None)
+    files[site.CHANGES] = atom.render(planned.entries, site.site_title(published), settings.base_url, newest)
     return Site(timeline, published, planned, files)

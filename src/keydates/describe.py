@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from keydates.model import Event, last_day
+from zoneinfo import ZoneInfo
+
+from keydates.model import ChangeItem, Event, Summary, last_day
 
 
 def full_day(day: date) -> str:
@@ -62,3 +64,44 @@ def description(event: Event) -> str:
     if event.url:
         parts.append(f"Source: {event.url}")
     return "\n\n".join(parts)
+
+
+def summary_when(info: Summary) -> str:
+    """The dates of an event as a change message quotes them (from the lock's summary)."""
+    start, end = _iso(info.start), _iso(info.end)
+    if info.window:
+        return info.window
+    if not isinstance(start, datetime):
+        return day_range(start, last_day(start, end))
+    if info.timezone:
+        zone = ZoneInfo(info.timezone)
+        start, end = start.astimezone(zone), end.astimezone(zone)
+    label = info.timezone or start.strftime("UTC%z")
+    if end.date() == start.date():
+        return f"{full_day(start.date())}, {start:%H:%M}–{end:%H:%M} {label}"
+    return f"{full_day(start.date())} {start:%H:%M} – {full_day(end.date())} {end:%H:%M} {label}"
+
+
+def change_text(item: ChangeItem) -> str:
+    """One change as a sentence: 'Alibaba quarterly results moved from 19 Feb 2026 to 26 Feb 2026'."""
+    new, old = item.new, item.old
+    if item.kind == "removed":
+        return f"Removed: {old.title} ({summary_when(old)})" if old else f"Removed: {item.id}"
+    if item.kind == "cancelled":
+        return f"Cancelled: {new.title} ({summary_when(new)})"
+    if item.kind in ("added", "restored") or old is None:
+        return f"{'New' if item.kind == 'added' else 'Back'}: {new.title}, {summary_when(new)}"
+    text = new.title
+    if old.title != new.title:
+        text += f" (renamed from {old.title!r})"
+    if (old.start, old.end, old.window) != (new.start, new.end, new.window):
+        text += f" moved from {summary_when(old)} to {summary_when(new)}"
+    elif old.status != new.status:
+        text += f" is now {new.status}"
+    elif old.title == new.title:
+        text += f" ({summary_when(new)}): details updated"
+    return text
+
+
+def _iso(text: str) -> date | datetime:
+    return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)

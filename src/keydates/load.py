@@ -187,6 +187,11 @@ def read_source(path: Path) -> Source:
         text = read_text(path)
     except Unreadable as e:
         raise InputError([Problem(path, str(e))]) from None
+    return parse_source(path, text)
+
+
+def parse_source(path: Path, text: str) -> Source:
+    """An event file's text as TOML; InputError naming the file."""
     try:
         data = tomli.loads(text)
     except (tomli.TOMLDecodeError, RecursionError) as e:

@@ -35,31 +35,17 @@ from pathlib import Path
 
 from keydates.errors import InputError, Problem
 from keydates.load import LOCK_NAME, SERVED_NAME  # noqa: F401 (the lock's file names, re-exported)
-from keydates.model import Event, Stamp, uid
+from keydates.model import CHANGE_KINDS, ChangeEntry, ChangeItem, Event, Stamp, Summary, uid
 
 LOCK_VERSION = 2
 KNOWN_VERSIONS = (1, 2)
 MAX_SEQUENCE = 2**31 - 1  # SEQUENCE is an INTEGER (RFC 5545 3.3.8)
 LAST_STAMP_YEAR = 2999  # stamps are written with four-digit years
 KEPT_BUILDS = 50  # builds whose changes the lock remembers, for the change feed
-KEPT_ITEMS = 100  # changes remembered per build; the rest are counted
 _TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", re.ASCII)
 _HASH_RE = re.compile(r"[0-9a-f]{16}", re.ASCII)
 _CHECK_RE = re.compile(r"[0-9a-f]{12}", re.ASCII)
 _ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.ASCII)
-KINDS = ("added", "changed", "cancelled", "restored", "removed")
-
-
-@dataclass(frozen=True)
-class Summary:
-    """What a change message says of an event: its title, dates and status."""
-
-    title: str
-    start: str  # ISO 8601: a date, or a date-time with its UTC offset
-    end: str  # exclusive, as in the model
-    status: str
-    window: str | None = None
-    timezone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,34 +76,6 @@ class CalendarRecord:
     id: str
     file: str | None  # the event file's name; None: read from a version 1 lock
     events: dict[str, Record]
-
-
-@dataclass(frozen=True)
-class ChangeItem:
-    """One event's change in one build."""
-
-    kind: str  # one of KINDS
-    uid: str
-    calendar: str
-    id: str
-    sequence: int
-    old: Summary | None
-    new: Summary | None
-
-
-@dataclass(frozen=True)
-class ChangeEntry:
-    """What one build changed (the change feed gets one entry per build)."""
-
-    at: datetime
-    items: tuple[ChangeItem, ...]
-    more: int = 0  # changes beyond KEPT_ITEMS, counted only
-
-    @property
-    def key(self) -> str:
-        """A stable identity for the entry: from its time and its changes."""
-        text = format_time(self.at) + "".join(f"|{i.kind}|{i.uid}|{i.sequence}" for i in self.items) + f"|{self.more}"
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -362,12 +320,12 @@ def _change_entry(checker: _Checker, value) -> ChangeEntry | None:
         raw = checker.table(raw, where, "items")
         checker.keys(raw, ("kind", "uid", "calendar", "id", "sequence", "old", "new"), ("kind", "uid", "calendar", "id", "sequence"), where)
         kind = raw.get("kind")
-        if kind not in KINDS:
-            checker.problem(f"kind {_show_json(kind)} is not one of {', '.join(KINDS)}", where, "kind")
+        if kind not in CHANGE_KINDS:
+            checker.problem(f"kind {_show_json(kind)} is not one of {', '.join(CHANGE_KINDS)}", where, "kind")
         old, new = (_summary(checker, checker.table(raw[k], where, k), where) if raw.get(k) is not None else None for k in ("old", "new"))
         text = {k: checker.string(raw.get(k), where, k) for k in ("uid", "calendar", "id")}
         sequence = checker.sequence(raw.get("sequence"), where)
-        if kind in KINDS and None not in text.values() and sequence is not None:
+        if kind in CHANGE_KINDS and None not in text.values() and sequence is not None:
             items.append(ChangeItem(kind, text["uid"], text["calendar"], text["id"], sequence, old, new))
     return ChangeEntry(at, tuple(items), more) if at else None
 

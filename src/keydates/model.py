@@ -6,6 +6,7 @@ them, `ical`, `page`, `listing` and `web` read them.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
@@ -14,6 +15,8 @@ from pathlib import Path
 from keydates.errors import Problem
 
 STATUSES = ("confirmed", "tentative", "cancelled")
+CHANGE_KINDS = ("added", "changed", "cancelled", "restored", "removed")
+KEPT_ITEMS = 100  # changes remembered per build; the rest are counted
 
 
 @dataclass(frozen=True, slots=True)  # slots: a third less memory per event
@@ -85,6 +88,46 @@ class Stamp:
     sequence: int
     created: datetime
     modified: datetime
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a change message says of an event: its title, dates and status."""
+
+    title: str
+    start: str  # ISO 8601: a date, or a date-time with its UTC offset
+    end: str  # exclusive, as in the model
+    status: str
+    window: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeItem:
+    """One event's change in one build."""
+
+    kind: str  # one of CHANGE_KINDS
+    uid: str
+    calendar: str
+    id: str
+    sequence: int
+    old: Summary | None
+    new: Summary | None
+
+
+@dataclass(frozen=True)
+class ChangeEntry:
+    """What one build changed (the change feed gets one entry per build)."""
+
+    at: datetime
+    items: tuple[ChangeItem, ...]
+    more: int = 0  # changes beyond KEPT_ITEMS, counted only
+
+    @property
+    def key(self) -> str:
+        """A stable identity for the entry: from its time and its changes."""
+        text = self.at.astimezone(timezone.utc).isoformat() + "".join(f"|{i.kind}|{i.uid}|{i.sequence}" for i in self.items) + f"|{self.more}"
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from urllib.parse import quote, urlsplit
 
 from keydates.describe import day_range, when_text
 from keydates.model import Entry, Event
-from keydates.site import Published
+from keydates.site import Published, site_title
 
 EPOCH = date(1970, 1, 1)  # day numbers as in JavaScript: Date.UTC(y, m, d) / 86400000
 PAGE_LIMIT = 1000  # events drawn and listed per feed; the feed itself has them all
@@ -101,8 +101,7 @@ def subscribe_links(url: str, name: str) -> list[Link]:
 
 def render(published: list[Published], base_url: str | None = None) -> bytes:
     """The whole page as UTF-8 bytes; links are relative to the page, subscribe links absolute."""
-    calendars = [item for item in published if item.feed.id != "all"]
-    title = calendars[0].feed.name if len(calendars) == 1 else "Key dates"
+    title = site_title(published)
     missing = [item for item in published if feed_url(item, base_url) is None]
     parts = [
         "<!doctype html>",

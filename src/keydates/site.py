@@ -23,6 +23,7 @@ from keydates.ical import assemble, render_events
 from keydates.model import Calendar, Entry, Event, Feed, Stamp, combined_feed
 
 PAGE = "index.html"
+CHANGES = "changes.atom"
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,12 @@ class Published:
     @property
     def uids(self) -> list[str]:
         return [entry.uid for entry in self.feed.entries]
+
+
+def site_title(published: list[Published]) -> str:
+    """The site's title: its calendar's name, or 'Key dates' for several."""
+    calendars = [item for item in published if item.feed.id != "all"]
+    return calendars[0].feed.name if len(calendars) == 1 else "Key dates"
 
 
 def check_base_url(text: str | None) -> str | None:

@@ -21,11 +21,11 @@ from pathlib import Path
 
 from keydates.errors import InputError, Problem, plural
 from keydates.lock import (
-    KEPT_BUILDS, KEPT_ITEMS, LOCK_NAME, LOCK_VERSION, SERVED_NAME, CalendarRecord, ChangeEntry, ChangeItem, LockData, Record,
+    KEPT_BUILDS, LOCK_NAME, LOCK_VERSION, SERVED_NAME, CalendarRecord, LockData, Record,
     content_hash, dump, legacy_hash, merge, parse, summary,
 )  # fmt: skip
 from keydates.load import FolderState
-from keydates.model import Calendar, Stamp
+from keydates.model import KEPT_ITEMS, Calendar, ChangeEntry, ChangeItem, Stamp
 
 RENAME_SHARE = 0.5  # a new calendar holding this share of a vanished one's events is taken for it renamed
 

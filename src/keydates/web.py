@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
 CACHE_LIMIT = 64  # filtered feeds and per-host pages kept per site version
 
 
@@ -124,8 +125,11 @@ class App:
                 # Last-Modified moves forward exactly when the bytes change.
                 same = old.body == body
                 modified = old.modified if same else max(newest, old.modified + timedelta(seconds=1))
-            cache = f"public, max-age={int(refresh[path].total_seconds())}"
-            resources[path] = _resource(body, ICS_TYPE, modified, cache)
+            if path.endswith(".ics"):
+                cache = f"public, max-age={int(refresh[path].total_seconds())}"
+                resources[path] = _resource(body, ICS_TYPE, modified, cache)
+            else:  # changes.atom
+                resources[path] = _resource(body, ATOM_TYPE, modified, "public, no-cache")
         latest = max((r.modified for r in resources.values()), default=newest)
         return Snapshot(signature, published, stamps, resources, latest)
 
