@@ -155,7 +155,7 @@ def diff(paths, against: str = "lock", out_dir: Path = Path("dist"), now: dateti
     folder = Path(against)
     if folder.is_dir():
         return compare(_files_in(folder), new_files, f"{folder}/")
-    return compare(_joined(_compile_at_revision(against, sources, now)), new_files, f"git revision {against}")
+    return compare(_compile_at_revision(against, sources, now), new_files, f"git revision {against}")
 
 
 def compare(old_files: Mapping[str, bytes], new_files: Mapping[str, bytes], against: str) -> Report:
@@ -281,8 +281,8 @@ def _add_lock_views(feeds: Feeds, data: lock.LockData) -> None:
 # -- events at a git revision --------------------------------------------------
 
 
-def _compile_at_revision(revision: str, sources: list[Source], now: datetime) -> Site:
-    """The site as the events (and locks) at `revision` would build it."""
+def _compile_at_revision(revision: str, sources: list[Source], now: datetime) -> dict[str, bytes]:
+    """The feeds the events (and locks) at `revision` would build; none if there were no events."""
     folders = list(dict.fromkeys(source.path.parent for source in sources))
     if not _git_ok(folders[0], "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"):
         raise KeydatesError(f"--against: {revision!r} is not 'lock', a folder, or a git revision of the repository holding {folders[0]}")
@@ -299,8 +299,8 @@ def _compile_at_revision(revision: str, sources: list[Source], now: datetime) ->
         lock_text = _git(top, "show", f"{revision}:{prefix}{LOCK_NAME}") if f"{prefix}{LOCK_NAME}" in names else None
         states[folder] = FolderState(lock_text, None, frozenset(files))
     if not old_sources:
-        raise KeydatesError(f"--against: there are no event files at {revision} in {', '.join(map(str, folders))}")
-    return compile_site(old_sources, states, Settings(now=now))
+        return {}
+    return _joined(compile_site(old_sources, states, Settings(now=now)))
 
 
 def _git(cwd: Path, *args: str) -> str:
