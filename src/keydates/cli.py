@@ -18,6 +18,7 @@ from keydates.load import read_folders, read_sources
 from keydates.validate import validate
 
 PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+OUTSIDE = click.option("--allow-outside-links", "outside", is_flag=True, help="Read event files that are symlinks to files outside the project folder.")
 
 
 PROGRESS_MIN_EVENTS = 5000  # smaller builds take well under a second
@@ -51,13 +52,14 @@ def main(verbose: bool) -> None:
 
 @main.command("build")
 @PATHS
+@OUTSIDE
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=DEFAULT_OUTPUT, show_default=True, help="Folder for the .ics files.")
 @click.option("--frozen", is_flag=True, help="Fail instead of updating keydates.lock (for CI).")
 @click.option("--base-url", metavar="URL", help="Public address of the output folder, for the page's subscribe links.")
-def build_command(paths: tuple[Path, ...], output: Path, frozen: bool, base_url: str | None) -> None:
+def build_command(paths: tuple[Path, ...], outside: bool, output: Path, frozen: bool, base_url: str | None) -> None:
     """Compile event files (default: events/) into one .ics per calendar, all.ics and a subscribe page."""
     settings = Settings(now=lock.now_utc(), base_url=site.check_base_url(base_url))
-    result = build(paths, output, settings=settings, frozen=frozen, progress=_progress_bar)
+    result = build(paths, output, settings=settings, frozen=frozen, progress=_progress_bar, outside=outside)
     compiled = result.site
     _print_warnings(compiled.warnings)
     for item in compiled.published:
@@ -78,10 +80,11 @@ def build_command(paths: tuple[Path, ...], output: Path, frozen: bool, base_url:
 
 @main.command("check")
 @PATHS
+@OUTSIDE
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-def check_command(paths: tuple[Path, ...], strict: bool) -> None:
+def check_command(paths: tuple[Path, ...], outside: bool, strict: bool) -> None:
     """Validate event files without writing anything; report every problem."""
-    sources = read_sources(paths)
+    sources = read_sources(paths, outside=outside)
     # The whole pipeline, in memory: whatever build would refuse, check refuses.
     compiled = compile_site(sources, read_folders(sources), Settings(now=lock.now_utc()))
     timeline, warnings = compiled.timeline, compiled.warnings
@@ -94,15 +97,16 @@ def check_command(paths: tuple[Path, ...], strict: bool) -> None:
 
 @main.command("list")
 @PATHS
+@OUTSIDE
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="Only events that end on or after this day.")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Only events that start on or before this day.")
 @click.option("--upcoming", is_flag=True, help="Only events that have not ended yet.")
 @click.option("--tag", "tags", multiple=True, help="Only events with this tag (repeatable: any of them).")
 @click.option("--format", "fmt", type=click.Choice(listing.FORMATS), default="table", show_default=True)
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), hidden=True, help="Pretend today is this day.")
-def list_command(paths, start, end, upcoming, tags, fmt, today) -> None:
+def list_command(paths, outside, start, end, upcoming, tags, fmt, today) -> None:
     """Show the timeline in date order, with how far each date is from today."""
-    timeline = validate(read_sources(paths))
+    timeline = validate(read_sources(paths, outside=outside))
     today = today.date() if today else date.today()
     rows = listing.select(
         timeline.calendars,
@@ -117,13 +121,14 @@ def list_command(paths, start, end, upcoming, tags, fmt, today) -> None:
 
 @main.command("diff")
 @PATHS
+@OUTSIDE
 @click.option("--against", default="lock", show_default=True, metavar="lock|DIR|GIT-REF", help="What to compare with: the last build, a folder of .ics files, or the events at a git revision.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=DEFAULT_OUTPUT, show_default=True, help="Where the last build wrote (for --against lock).")
 @click.option("--format", "fmt", type=click.Choice(diff.FORMATS), default="text", show_default=True)
 @click.option("--exit-code", is_flag=True, help="Exit with status 1 when something changed (as git diff --exit-code).")
-def diff_command(paths, against: str, output: Path, fmt: str, exit_code: bool) -> None:
+def diff_command(paths, outside: bool, against: str, output: Path, fmt: str, exit_code: bool) -> None:
     """Show what subscribers will see change: events added, removed, cancelled and changed, field by field."""
-    report = diff.diff(paths, against, output)
+    report = diff.diff(paths, against, output, outside=outside)
     sys.stdout.write(diff.render(report, fmt))
     if exit_code and report.changed:
         sys.exit(1)

@@ -30,7 +30,7 @@ class Problem:
     warning: bool = False
 
     def __str__(self) -> str:
-        where = [str(self.path)]
+        where = [printable(str(self.path))]
         if self.event:
             where.append(self.event)
         if self.field:
@@ -52,6 +52,13 @@ class InputError(KeydatesError):
         count = sum(not problem.warning for problem in self.problems) or len(self.problems)
         summary = plural(count, "problem") + " found"
         click.echo(summary + ("; nothing was written." if self.writes else "."), err=True, file=file)
+
+
+def printable(text: str) -> str:
+    """Text with every non-printable character escaped (file names can hold line breaks)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:

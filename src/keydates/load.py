@@ -127,12 +127,13 @@ def refusal(path: Path, *, outside: bool = False) -> str | None:
     return None
 
 
-def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+def read_bytes(path: Path, limit: int | None = None) -> bytes:
     """The bytes of a regular file, at most `limit` of them; Unreadable otherwise.
 
     Opened without blocking (a FIFO swapped in after the check cannot hang
     the read) and checked again once open.
     """
+    limit = MAX_FILE_BYTES if limit is None else limit
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as e:
@@ -194,10 +195,41 @@ def parse_source(path: Path, text: str) -> Source:
     """An event file's text as TOML; InputError naming the file."""
     try:
         data = tomli.loads(text)
-    except (tomli.TOMLDecodeError, RecursionError) as e:
-        # RecursionError: arrays or inline tables nested hundreds deep.
-        raise InputError([Problem(path, f"invalid TOML: {e}")]) from None
+    except tomli.TOMLDecodeError as e:
+        raise InputError([_toml_problem(path, text, e)]) from None
+    except RecursionError:
+        raise InputError([Problem(path, "invalid TOML: arrays or inline tables nested too deeply")]) from None
     return Source(path, data)
+
+
+_KEY_RE = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+_TABLE_RE = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?")
+_ID_RE = re.compile(r"""^\s*id\s*=\s*["']([^"']*)["']""")
+
+
+def _toml_problem(path: Path, text: str, error: tomli.TOMLDecodeError) -> Problem:
+    """A TOML syntax error, with the event and key it sits in when they can be told."""
+    line = getattr(error, "lineno", None)
+    if not line:
+        return Problem(path, f"invalid TOML: {error}")
+    lines = text.splitlines()[:line]
+    key = _KEY_RE.match(lines[-1]) if lines else None
+    label = None
+    for number in range(len(lines) - 1, -1, -1):
+        table = _TABLE_RE.match(lines[number])
+        if table:
+            name = table.group(1)
+            if name == "event":
+                count = sum(1 for l in text.splitlines()[: number + 1] if l.strip().startswith("[[event]]"))
+                ids = [m.group(1) for l in lines[number + 1 :] if (m := _ID_RE.match(l))]
+                label = f"event '{ids[0]}'" if ids else f"event #{count}"
+            else:
+                label = f"[{name}]"
+            break
+    message = f"invalid TOML: {error.msg} (at line {line}, column {error.colno})"
+    if label and label.startswith("[") and key:
+        return Problem(path, message, None, f"{label} {key.group(1)}")
+    return Problem(path, message, label, key.group(1) if key else None)
 
 
 def read_sources(paths: tuple[Path, ...] | list[Path], *, outside: bool = False) -> list[Source]:

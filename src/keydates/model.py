@@ -143,6 +143,7 @@ class Calendar:
     url: str = ""
     events: tuple[Event, ...] = field(default=())
     named_by_file: bool = False  # no [calendar] id: the id comes from the file name
+    feed_tags: tuple[str, ...] | None = None  # tags with a feed of their own; None: every tag
 
     def feed(self) -> Feed:
         """This calendar as one published feed."""

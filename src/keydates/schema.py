@@ -325,6 +325,7 @@ CALENDAR = Table((
     Key("refresh", positive_duration, default=timedelta(hours=6)),
     Key("url", http_url, default=""),
     Key("remind", reminder_phrases, default=()),
+    Key("feeds", tags),  # tags with a feed of their own; default: every tag
 ))  # fmt: skip
 
 # The ways of saying when; an event gives exactly one.

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import quote, urlsplit
 
-from keydates.errors import KeydatesError
+from keydates.errors import InputError, KeydatesError, Problem
 from keydates.ical import assemble, render_events
 from keydates.model import Calendar, Entry, Event, Feed, Stamp, combined_feed
 
@@ -90,25 +90,57 @@ def _part(feed: Feed, tags: Iterable[str], entries: tuple[Entry, ...]) -> Feed:
 
 
 def publish(calendars: list[Calendar], stamps: Mapping[str, Stamp]) -> list[Published]:
-    """Every feed of the site: one per calendar, then all."""
+    """Every feed of the site: one per calendar, then all.
+
+    Raises InputError when the tag feeds would be out of proportion to the
+    events (see check_output_size).
+    """
     result = []
     for calendar in calendars:
-        result.append(_published(calendar.feed(), stamps, calendar.url))
+        result.append(_published(calendar.feed(), stamps, calendar.url, calendar.feed_tags))
     combined = combined_feed(calendars)
     if len(calendars) == 1:
         # all.ics is the same calendar again: no tag feeds of its own.
         result.append(Published(combined, f"{combined.id}.ics", modified=result[0].modified, same_as=calendars[0].name))
     else:
-        result.append(_published(combined, stamps))
+        chosen = None if all(c.feed_tags is None for c in calendars) else {t for c in calendars for t in (c.feed_tags or ())}
+        result.append(_published(combined, stamps, allowed=chosen))
+    check_output_size(calendars, result)
     return result
 
 
-def _published(feed: Feed, stamps: Mapping[str, Stamp], own_url: str = "") -> Published:
+# Tag feeds copy events: a file where every event carries every tag would
+# make a feed per tag holding every event, events x tags copies (400 x 400
+# took 508 MB). The copies are kept in proportion to the events.
+COPIES_PER_EVENT = 10
+COPIES_FLOOR = 10_000  # small calendars may tag freely
+MAX_TAG_FEEDS = 1_000
+
+
+def check_output_size(calendars: list[Calendar], published: list[Published]) -> None:
+    """Refuse, before anything is written, tag feeds out of proportion to the events."""
+    events = sum(len(c.events) for c in calendars)
+    copies = sum(tag.count for item in published for tag in item.tags)
+    feeds = sum(len(item.tags) for item in published)
+    limit = max(COPIES_FLOOR, COPIES_PER_EVENT * events)
+    if copies <= limit and feeds <= MAX_TAG_FEEDS:
+        return
+    worst = max((item for item in published if item.feed.id != "all"), key=lambda item: sum(t.count for t in item.tags), default=None)
+    calendar = next((c for c in calendars if worst is not None and c.id == worst.feed.id), calendars[0])
+    message = (
+        f"{len(worst.tags) if worst else feeds:,} tags would make {feeds:,} tag feeds holding {copies:,} copies of events, "
+        f"more than keydates writes ({MAX_TAG_FEEDS:,} feeds, and {COPIES_PER_EVENT} copies per event or {COPIES_FLOOR:,}); "
+        "name the tags that deserve a feed of their own in [calendar] feeds = [\"...\"] (feeds = [] for none)"
+    )
+    raise InputError([Problem(calendar.path, message, field="[calendar] feeds")])
+
+
+def _published(feed: Feed, stamps: Mapping[str, Stamp], own_url: str = "", allowed=None) -> Published:
     counts: dict[str, int] = {}
     for entry in feed.entries:
         for tag in entry.event.tags:
             counts[tag] = counts.get(tag, 0) + 1
-    tags = tuple(TagFeed(tag, tag_path(feed.id, tag), counts[tag]) for tag in sorted(counts))
+    tags = tuple(TagFeed(tag, tag_path(feed.id, tag), counts[tag]) for tag in sorted(counts) if allowed is None or tag in allowed)
     modified = max((stamps[entry.uid].modified for entry in feed.entries), default=None)
     return Published(feed, f"{feed.id}.ics", own_url, tags, modified)
 

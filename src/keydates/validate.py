@@ -19,7 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from keydates import schema
-from keydates.errors import InputError, Problem, show
+from keydates.errors import InputError, Problem, did_you_mean, show
 from keydates.load import Source
 from keydates.model import Calendar, Event, Timeline
 from keydates.recurrence import is_occurrence, make_rule
@@ -128,8 +128,19 @@ def _calendar(source: Source, report: _Report) -> Calendar | None:
     return Calendar(
         id=calendar_id, name=values["name"], timezone=values["timezone"], path=source.path,
         description=values["description"], refresh=values["refresh"], url=values["url"],
-        events=tuple(events + holiday_events), named_by_file="id" not in meta,
+        events=tuple(events + holiday_events), named_by_file="id" not in meta, feed_tags=_feed_tags(values["feeds"], events + holiday_events, report),
     )  # fmt: skip
+
+
+def _feed_tags(chosen: tuple[str, ...] | None, events: list[Event], report: _Report) -> tuple[str, ...] | None:
+    """[calendar] feeds: tags its events carry."""
+    if chosen is None:
+        return None
+    used = {tag for event in events for tag in event.tags}
+    for tag in chosen:
+        if tag not in used:
+            report.error(f"{tag!r} is not a tag of any event here{did_you_mean(tag, sorted(used))}", field="[calendar] feeds")
+    return chosen
 
 
 def _or_none(convert, value):
@@ -144,7 +155,7 @@ def _id_from_file_name(path: Path, report: _Report) -> str | None:
     try:
         return schema.calendar_id(path.stem)
     except Invalid as e:
-        report.error(f"the file name gives calendar id {path.stem!r}, which {e}; rename the file or set [calendar] id", field="[calendar] id")
+        report.error(f"the file name {path.name!r} does not make a calendar id ({e}); rename the file, or set id in [calendar]", field="[calendar] id")
         return None
 
 
