@@ -109,7 +109,7 @@ def test_file_name_that_is_no_calendar_id(tmp_path, monkeypatch):
     event_file(tmp_path, GOOD, name="My Events.toml")
     result = run("build")
     assert result.exit_code == 1
-    assert "error: events/My Events.toml: [calendar] id: the file name gives calendar id 'My Events', which 'My Events' is not a valid id" in result.stderr
+    assert "error: events/My Events.toml: [calendar] id: the file name 'My Events.toml' does not make a calendar id ('My Events' is not a valid id" in result.stderr
 
 
 def test_unwritable_output_folder(tmp_path, monkeypatch):
