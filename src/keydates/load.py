@@ -143,7 +143,7 @@ def read_bytes(path: Path, limit: int | None = None) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise Unreadable(f"is {_KINDS.get(stat.S_IFMT(info.st_mode), 'not a regular file')}, not a regular file")
         if info.st_size > limit:
-            raise Unreadable(f"is {info.st_size:,} bytes, more than the {limit:,} keydates reads from one file")
+            raise Unreadable(f"is {info.st_size:,} bytes, more than the {limit:,} bytes keydates reads from one file")
         chunks, size = [], 0
         while chunk := os.read(fd, 1 << 20):
             chunks.append(chunk)
