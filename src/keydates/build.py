@@ -56,6 +56,7 @@ class Result:
     site: Site
     removed: list[str] = field(default_factory=list)  # outputs of the last build no longer made
     foreign: list[str] = field(default_factory=list)  # such outputs left alone: changed since keydates wrote them
+    notes: list[str] = field(default_factory=list)  # warnings about the writing itself
 
 
 def build(
@@ -80,8 +81,8 @@ def build(
         stale = compiled.stale_locks
         if frozen and stale:
             raise KeydatesError("\n".join(_out_of_date(update) for update in stale))
-        removed, foreign = write_site(compiled.files, out_dir, before=lambda: write_locks(compiled.plan.locks))
-    return Result(compiled, removed, foreign)
+        removed, foreign, notes = write_site(compiled.files, out_dir, before=lambda: write_locks(compiled.plan.locks))
+    return Result(compiled, removed, foreign, notes)
 
 
 def _out_of_date(update: LockUpdate) -> str:
@@ -176,12 +177,12 @@ def write_served(update: LockUpdate) -> None:
         write_files({update.served_path: update.new.encode("utf-8")}, sync=True)
 
 
-def write_site(files: dict[str, bytes | list[bytes]], out_dir: Path, before=lambda: None) -> tuple[list[str], list[str]]:
+def write_site(files: dict[str, bytes | list[bytes]], out_dir: Path, before=lambda: None) -> tuple[list[str], list[str], list[str]]:
     """Write the site's files into out_dir; remove the last build's outputs no longer made.
 
     `before()` runs once every output is staged and before any is put in
     place (build writes the lock files there). Returns (removed, left alone
-    because someone changed them since keydates wrote them).
+    because someone changed them since keydates wrote them, notes).
     """
     old = _read_manifest(out_dir)
     # The intent (old and new outputs) goes in place first, so that a build
@@ -207,8 +208,12 @@ def write_site(files: dict[str, bytes | list[bytes]], out_dir: Path, before=lamb
         _unlink(path)
         removed.append(name)
         _remove_empty_parents(path.parent, out_dir)
-    write_files({out_dir / MANIFEST: _manifest_text({name: _signature(out_dir / name) for name in files})}, out_dir)
-    return removed, foreign
+    notes = []
+    try:
+        write_files({out_dir / MANIFEST: _manifest_text({name: _signature(out_dir / name) for name in files})}, out_dir)
+    except KeydatesError as e:  # everything is published; the intent manifest still lists it all
+        notes.append(f"{e.format_message()} (everything else is published; the next build tidies up)")
+    return removed, foreign, notes
 
 
 def _signature(path: Path) -> list[int] | None:

@@ -74,6 +74,8 @@ def build_command(paths: tuple[Path, ...], outside: bool, output: Path, frozen: 
     click.echo(f"changes: {diff.changes_line(counts, len(result.removed))}")
     for name in result.removed:
         click.echo(f"removed {output / name} (no longer made)")
+    for note in result.notes:
+        click.echo(f"warning: {note}", err=True)
     for name in result.foreign:
         click.echo(f"warning: left {output / name}: no longer made, but changed since keydates wrote it", err=True)
 
