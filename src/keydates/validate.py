@@ -22,7 +22,7 @@ from keydates import schema
 from keydates.errors import InputError, Problem, did_you_mean, show
 from keydates.load import Source
 from keydates.model import Calendar, Event, Timeline
-from keydates.recurrence import is_occurrence, make_rule
+from keydates.recurrence import make_rule, not_occurrences
 from keydates.schema import Invalid
 from keydates.when import add_duration, reminder_trigger
 
@@ -314,9 +314,10 @@ def _exceptions(days: tuple, start, tz: str | None, rule: str) -> tuple:
             raise Invalid(f"{show(moment)} has a time of day but the event is all-day; give the date", "except")
         if timed and moment.tzinfo is None:
             moment = moment.replace(tzinfo=zone)
-        if not is_occurrence(rule, start, tz, moment):
-            raise Invalid(f"{show(moment)} is not an occurrence of {rule}", "except")
         result.append(moment)
+    wrong = not_occurrences(rule, start, tz, result)
+    if wrong:
+        raise Invalid(f"{show(wrong[0])} is not an occurrence of {rule}", "except")
     return tuple(sorted(set(result)))
 
 
