@@ -255,7 +255,47 @@ def _parse_v2(checker: _Checker, data: dict) -> LockData:
     return LockData(calendars, removed, changes)
 
 
+_PLAIN_KEYS = frozenset(_REQUIRED_RECORD_KEYS)
+_WINDOW_KEYS = _PLAIN_KEYS | {"window"}
+_ZONE_KEYS = _PLAIN_KEYS | {"timezone"}
+_MAX_HASH = "f" * 16
+
+
 def _record(checker: _Checker, event_uid: str, calendar_id: str | None, item, tombstone: bool) -> Record | None:
+    """One entry of the lock; the common, well-formed one is read on a short path."""
+    if not tombstone and type(item) is dict and item.keys() in (_PLAIN_KEYS, _ZONE_KEYS, _WINDOW_KEYS):
+        record = _plain_record(event_uid, calendar_id, item)
+        if record is not None:
+            return record
+    return _checked_record(checker, event_uid, calendar_id, item, tombstone)
+
+
+def _plain_record(event_uid: str, calendar_id: str, item: dict) -> Record | None:
+    """The record if every value is plainly right, else None (the checker then says what is wrong)."""
+    sequence, content, created, modified = item["sequence"], item["hash"], item["created"], item["modified"]
+    title, start, end, status, event_id = item["title"], item["start"], item["end"], item["status"], item["id"]
+    window, zone = item.get("window"), item.get("timezone")
+    if not (
+        type(sequence) is int and 0 <= sequence <= MAX_SEQUENCE and type(content) is str and len(content) == 16
+        and type(created) is str and type(modified) is str and type(title) is str and type(start) is str
+        and type(end) is str and type(status) is str and type(event_id) is str and type(item["check"]) is str
+        and (window is None or type(window) is str) and (zone is None or type(zone) is str)
+        and _HASH_RE.fullmatch(content) and _ID_RE.fullmatch(event_id)
+    ):  # fmt: skip
+        return None
+    try:
+        created_at, modified_at = _checked_time(created), _checked_time(modified)
+    except ValueError:
+        return None
+    if created_at > modified_at:
+        return None
+    if item["check"] != _check_text(event_uid, content, sequence, created, modified):
+        return None
+    stamp = Stamp(content, sequence, created_at, modified_at)
+    return Record(event_uid, calendar_id, event_id, stamp, Summary(title, start, end, status, window, zone))
+
+
+def _checked_record(checker: _Checker, event_uid: str, calendar_id: str | None, item, tombstone: bool) -> Record | None:
     where = f"event {event_uid!r}" + (f" in calendar '{calendar_id}'" if calendar_id else " (removed)")
     item = checker.table(item, where, None)
     checker.keys(item, _TOMBSTONE_KEYS if tombstone else _RECORD_KEYS, _REQUIRED_RECORD_KEYS + (("calendar", "removed") if tombstone else ()), where)
@@ -413,8 +453,15 @@ def _json(value) -> str:
 
 def _check(event_uid: str, stamp: Stamp) -> str:
     """A checksum of an entry's stamps, so that hand edits are noticed."""
-    text = f"{event_uid}\0{stamp.hash}\0{stamp.sequence}\0{format_time(stamp.created)}\0{format_time(stamp.modified)}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return _check_text(event_uid, stamp.hash, stamp.sequence, format_time(stamp.created), format_time(stamp.modified))
+
+
+def _check_text(event_uid: str, content: str, sequence: int, created: str, modified: str) -> str:
+    text = f"{event_uid}\0{content}\0{sequence}\0{created}\0{modified}"
+    return _sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+_sha256 = hashlib.sha256
 
 
 def format_time(moment: datetime) -> str:
@@ -428,7 +475,15 @@ def _utc_text(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")[:19] + "Z"
 
 
-@lru_cache(maxsize=1024)  # a lock holds the same few times many times over
+@lru_cache(maxsize=4096)  # a lock holds the same few times many times over
+def _checked_time(text: str) -> datetime:
+    """A stamp's time, strictly in the lock's form; ValueError otherwise."""
+    if not _TIME_RE.fullmatch(text):
+        raise ValueError(text)
+    return _parse_time(text)
+
+
+@lru_cache(maxsize=1024)
 def _parse_time(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     if not 1970 <= moment.year <= LAST_STAMP_YEAR:
