@@ -155,6 +155,13 @@ def serve(tmp_path):
         server.stop()
 
 
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch) -> Path:
+    """Run the test in tmp_path, as a user in a project folder would."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
 def copy_events(tmp_path: Path) -> Path:
     """The default timeline and its lock, copied to tmp_path/events."""
     events = tmp_path / "events"

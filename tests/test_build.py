@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 
-from conftest import REPO, parse, run, vevents
+from conftest import REPO, copy_events, parse, run, vevents
 
 CALENDAR_ID = "alibaba-qwen-cny-2026"
 
 
-def copy_default(tmp_path):
-    events = tmp_path / "events"
-    shutil.copytree(REPO / "events", events)
-    return events
-
-
-def test_default_build_writes_one_file_per_calendar_and_all(tmp_path, monkeypatch):
-    copy_default(tmp_path)
-    monkeypatch.chdir(tmp_path)
+def test_default_build_writes_one_file_per_calendar_and_all(tmp_path, in_tmp):
+    copy_events(tmp_path)
     result = run("build")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
@@ -34,27 +26,24 @@ def test_default_build_writes_one_file_per_calendar_and_all(tmp_path, monkeypatc
     assert (tmp_path / "dist" / CALENDAR_ID / "holiday.ics").is_file()
 
 
-def test_committed_lock_is_up_to_date(tmp_path, monkeypatch):
+def test_committed_lock_is_up_to_date(tmp_path, in_tmp):
     """A fresh clone builds with --frozen: the shipped lock matches the events."""
-    copy_default(tmp_path)
-    monkeypatch.chdir(tmp_path)
+    copy_events(tmp_path)
     result = run("build", "--frozen")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "events" / "keydates.lock").read_bytes() == (REPO / "events" / "keydates.lock").read_bytes()
 
 
-def test_rebuild_is_byte_identical_whatever_the_clock(tmp_path, monkeypatch):
-    copy_default(tmp_path)
-    monkeypatch.chdir(tmp_path)
+def test_rebuild_is_byte_identical_whatever_the_clock(tmp_path, in_tmp):
+    copy_events(tmp_path)
     run("build", "-o", "one", env={"SOURCE_DATE_EPOCH": "1800000000"})
     run("build", "-o", "two", env={"SOURCE_DATE_EPOCH": "1900000000"})
     for name in (f"{CALENDAR_ID}.ics", "all.ics"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
 
-def test_editing_a_title_changes_only_that_event(tmp_path, monkeypatch):
-    events = copy_default(tmp_path)
-    monkeypatch.chdir(tmp_path)
+def test_editing_a_title_changes_only_that_event(tmp_path, in_tmp):
+    events = copy_events(tmp_path)
     run("build", "-o", "before")
     source = events / f"{CALENDAR_ID}.toml"
     source.write_text(source.read_text().replace('title = "Alibaba quarterly results"', 'title = "Alibaba December-quarter results"'))
@@ -77,9 +66,8 @@ def test_editing_a_title_changes_only_that_event(tmp_path, monkeypatch):
             assert changed == set(), key
 
 
-def test_frozen_fails_instead_of_changing_the_lock(tmp_path, monkeypatch):
-    events = copy_default(tmp_path)
-    monkeypatch.chdir(tmp_path)
+def test_frozen_fails_instead_of_changing_the_lock(tmp_path, in_tmp):
+    events = copy_events(tmp_path)
     source = events / f"{CALENDAR_ID}.toml"
     source.write_text(source.read_text().replace("DeepSeek V4 expected", "DeepSeek V4 due"))
     lock_before = (events / "keydates.lock").read_bytes()
@@ -99,9 +87,8 @@ def test_new_events_get_source_date_epoch(built):
     assert event["SEQUENCE"] == 0
 
 
-def test_damaged_lock_is_a_clear_error(tmp_path, monkeypatch):
-    events = copy_default(tmp_path)
-    monkeypatch.chdir(tmp_path)
+def test_damaged_lock_is_a_clear_error(tmp_path, in_tmp):
+    events = copy_events(tmp_path)
     (events / "keydates.lock").write_text("{ not json")
     result = run("build")
     assert result.exit_code == 1
@@ -109,10 +96,9 @@ def test_damaged_lock_is_a_clear_error(tmp_path, monkeypatch):
     assert not (tmp_path / "dist").exists()
 
 
-def test_all_ics_combines_calendars(tmp_path, monkeypatch):
-    events = copy_default(tmp_path)
+def test_all_ics_combines_calendars(tmp_path, in_tmp):
+    events = copy_events(tmp_path)
     (events / "other.toml").write_text('[calendar]\nname = "Other"\ntimezone = "Europe/Berlin"\n[[event]]\nid = "x"\ntitle = "X"\ndate = 2026-03-01\nurl = "https://example.com/"\n')
-    monkeypatch.chdir(tmp_path)
     result = run("build")
     assert result.exit_code == 0, result.stderr
     assert "all: 9 events -> dist/all.ics" in result.stdout
@@ -129,10 +115,9 @@ def test_python_dash_m_and_version():
     assert completed.stdout.startswith("keydates, version ")
 
 
-def test_golden_default_timeline(tmp_path, monkeypatch):
+def test_golden_default_timeline(tmp_path, in_tmp):
     """Reviewed by eye once; regenerate with `keydates build -o tests/golden` when output changes on purpose."""
-    copy_default(tmp_path)
-    monkeypatch.chdir(tmp_path)
+    copy_events(tmp_path)
     run("build", "--frozen")
     golden = REPO / "tests" / "golden" / f"{CALENDAR_ID}.ics"
     assert (tmp_path / "dist" / f"{CALENDAR_ID}.ics").read_bytes() == golden.read_bytes()

@@ -126,9 +126,8 @@ class _FullDisk:
         self.file.close()
 
 
-def test_a_full_disk_on_any_write_changes_nothing_published(tmp_path, monkeypatch):
+def test_a_full_disk_on_any_write_changes_nothing_published(tmp_path, monkeypatch, in_tmp):
     """Each file a build writes (lock, manifest, feeds, page) in turn hits ENOSPC halfway."""
-    monkeypatch.chdir(tmp_path)
     (tmp_path / "events").mkdir()
     source = tmp_path / "events" / "load.toml"
     small = lambda version: workload(version)[: workload(version).index('[[event]]\nid = "e30"')]  # noqa: E731

@@ -36,8 +36,7 @@ def test_corpus_is_there():
 
 @pytest.mark.parametrize("source", BAD_FILES, ids=[path.stem for path in BAD_FILES])
 @pytest.mark.parametrize("command", ["build", "check", "list"])
-def test_bad_input_is_reported_and_nothing_written(tmp_path, monkeypatch, source, command):
-    monkeypatch.chdir(tmp_path)
+def test_bad_input_is_reported_and_nothing_written(tmp_path, source, command, in_tmp):
     (tmp_path / "events").mkdir()
     shutil.copyfile(source, tmp_path / "events" / source.name)
     message = f"events/{source.name}: {expected_message(source)}"
@@ -51,8 +50,7 @@ def test_bad_input_is_reported_and_nothing_written(tmp_path, monkeypatch, source
     assert not (tmp_path / "events" / "keydates.lock").exists()
 
 
-def test_every_problem_is_reported_not_just_the_first(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_every_problem_is_reported_not_just_the_first(tmp_path, in_tmp):
     event_file(tmp_path, '[[event]]\nid = "a"\ntitel = "A"\ndate = 2026-02-06\n\n[[event]]\nid = "b"\ntitle = "B"\nwhen = "soon"\n', name="one.toml")
     event_file(tmp_path, '[[event]]\ntitle = "C"\ndate = 2026-02-06\n', name="two.toml")
     result = run("check")
@@ -69,8 +67,7 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path, monkeypatch):
     assert result.stderr.splitlines()[-1] == "4 problems found."  # check never writes
 
 
-def test_non_utf8_file(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_non_utf8_file(tmp_path, in_tmp):
     path = event_file(tmp_path, GOOD)
     path.write_bytes(path.read_bytes().replace(b"Fine", b"F\xe9e"))  # Latin-1 e-acute
     result = run("build")
@@ -79,15 +76,13 @@ def test_non_utf8_file(tmp_path, monkeypatch):
     assert not (tmp_path / "dist").exists()
 
 
-def test_missing_path(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_missing_path(tmp_path, in_tmp):
     result = run("build", "nowhere.toml")
     assert result.exit_code == 1
     assert "error: nowhere.toml: no such file or folder" in result.stderr
 
 
-def test_empty_events_folder(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_empty_events_folder(tmp_path, in_tmp):
     (tmp_path / "events").mkdir()
     result = run("build")
     assert result.exit_code == 1
@@ -95,8 +90,7 @@ def test_empty_events_folder(tmp_path, monkeypatch):
     assert not (tmp_path / "dist").exists()
 
 
-def test_duplicate_calendar_ids(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_duplicate_calendar_ids(tmp_path, in_tmp):
     event_file(tmp_path, '[calendar]\nid = "same"\nname = "A"\ntimezone = "UTC"\n' + GOOD, name="a.toml")
     event_file(tmp_path, '[calendar]\nid = "same"\nname = "B"\ntimezone = "UTC"\n' + GOOD, name="b.toml")
     result = run("build")
@@ -104,16 +98,14 @@ def test_duplicate_calendar_ids(tmp_path, monkeypatch):
     assert "error: events/b.toml: [calendar] id: calendar id 'same' is also used by events/a.toml" in result.stderr
 
 
-def test_file_name_that_is_no_calendar_id(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_file_name_that_is_no_calendar_id(tmp_path, in_tmp):
     event_file(tmp_path, GOOD, name="My Events.toml")
     result = run("build")
     assert result.exit_code == 1
     assert "error: events/My Events.toml: [calendar] id: the file name 'My Events.toml' does not make a calendar id ('My Events' is not a valid id" in result.stderr
 
 
-def test_unwritable_output_folder(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_unwritable_output_folder(tmp_path, in_tmp):
     event_file(tmp_path, GOOD)
     (tmp_path / "blocker").write_text("a file, not a folder")
     result = run("build", "-o", "blocker/dist")
@@ -123,8 +115,7 @@ def test_unwritable_output_folder(tmp_path, monkeypatch):
     assert not (tmp_path / "events" / "keydates.lock").exists()
 
 
-def test_broken_edit_keeps_the_published_feed(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_broken_edit_keeps_the_published_feed(tmp_path, in_tmp):
     path = event_file(tmp_path, GOOD)
     assert run("build").exit_code == 0
     before = {p.name: p.read_bytes() for p in (tmp_path / "dist").iterdir()}
@@ -136,8 +127,7 @@ def test_broken_edit_keeps_the_published_feed(tmp_path, monkeypatch):
     assert (tmp_path / "events" / "keydates.lock").read_bytes() == lock_before
 
 
-def test_warnings_do_not_fail_unless_strict(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_warnings_do_not_fail_unless_strict(tmp_path, in_tmp):
     event_file(tmp_path, '[calendar]\nid = "test"\nname = "Test"\ntimezone = "UTC"\n[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-02-06\n')
     result = run("check")
     assert result.exit_code == 0
