@@ -187,3 +187,30 @@ def test_a_hand_edited_sequence_is_refused(project):
     assert f"error: events/keydates.lock: event '{UID_A}' in calendar 'cal': check: its stamps do not match" in result.stderr
     frozen = project.build("--frozen", ok=False)
     assert frozen.exit_code == 1
+
+
+def test_stamps_published_by_serve_are_never_lowered_by_build_or_restart(project, serve):
+    """Edit under a running server, revert, restart, build: SEQUENCE only goes up."""
+    project.write("cal.toml", pinned(EVENT_A))
+    project.build()
+    server = serve("events", env={"SOURCE_DATE_EPOCH": str(project.clock + DAY)})
+
+    def served() -> int:
+        status, _, body = server.request("/cal.ics")
+        assert status == 200
+        return int(vevents(body)[UID_A]["SEQUENCE"])
+
+    assert served() == 0
+    project.write("cal.toml", pinned(EVENT_A.replace("Results", "Q4 results")))
+    assert served() == 1
+    assert (project.events / "keydates.lock.served").is_file()  # recorded beside the lock, not in it
+    project.write("cal.toml", pinned(EVENT_A))  # reverted: still a change for subscribers
+    assert served() == 2
+    server.stop()
+    restarted = serve("events", env={"SOURCE_DATE_EPOCH": str(project.clock + 2 * DAY)})
+    status, _, body = restarted.request("/cal.ics")
+    assert int(vevents(body)[UID_A]["SEQUENCE"]) == 2
+    restarted.stop()
+    project.build()
+    assert project.stamps("cal.ics")[UID_A][0] == 2
+    assert not (project.events / "keydates.lock.served").exists()  # folded into the lock
