@@ -113,3 +113,34 @@ def test_vdirsyncer_keeps_uids_and_updates_in_place(tmp_path, serve):
     assert b"SUMMARY:Qwen New Year campaign begins" in second[EDITED_UID]
     assert {uid for uid in first if first[uid] != second[uid]} == {EDITED_UID}
     assert "Copying (updating) item" in output and "Copying (uploading)" not in output
+
+
+def test_vdirsyncer_sees_a_change_a_cancellation_and_a_removal_in_place(tmp_path, serve):
+    """After each sync the client holds one item per UID, the new SEQUENCE, the cancelled status, the removed item gone."""
+    events, local, config = subscribe(tmp_path, serve)
+    source = events / f"{CALENDAR_ID}.toml"
+    vdirsyncer(config, "discover", keep_uids=True)
+    vdirsyncer(config, "sync", keep_uids=True)
+    moved, cancelled, removed = (f"{name}.{CALENDAR_ID}@keydates" for name in ("alibaba-quarterly-results", "deepseek-v4", "qwen-campaign-start"))
+
+    def item(uid: str):
+        return vevents(local_items(local)[uid])[uid]
+
+    assert int(item(moved)["SEQUENCE"]) == 0
+    source.write_text(source.read_text().replace("date = 2026-02-19", "date = 2026-02-26"))
+    vdirsyncer(config, "sync", keep_uids=True)
+    assert len(local_items(local)) == 8 and int(item(moved)["SEQUENCE"]) == 1
+    assert item(moved)["DTSTART"].dt.isoformat() == "2026-02-26"
+
+    text = source.read_text()
+    source.write_text(text.replace('when = "mid-february 2026"', 'when = "mid-february 2026"\nstatus = "cancelled"'))
+    vdirsyncer(config, "sync", keep_uids=True)
+    assert len(local_items(local)) == 8
+    assert str(item(cancelled)["STATUS"]) == "CANCELLED" and int(item(cancelled)["SEQUENCE"]) == 1
+
+    text = source.read_text()
+    start = text.index('[[event]]\nid = "qwen-campaign-start"')
+    source.write_text(text[:start] + text[text.index("[[event]]", start + 1):])
+    vdirsyncer(config, "sync", keep_uids=True)
+    items = local_items(local)
+    assert len(items) == 7 and removed not in items
