@@ -35,6 +35,7 @@ class Settings:
 
     now: datetime  # the time given to new or changed events
     base_url: str | None = None  # where the site is published, for the page's links
+    language: str = "en"  # for calendars that set none, and the page (docs/languages.md)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,12 @@ class Site:
         return sum(len(item.tags) for item in self.published)
 
 
+def page_language(timeline: Timeline, settings: Settings) -> str:
+    """The page speaks its calendars' language when they share one, else the site's."""
+    languages = {calendar.language for calendar in timeline.calendars}
+    return languages.pop() if len(languages) == 1 else settings.language
+
+
 def lock_paths(sources: list[Source]) -> list[Path]:
     """The lock files a compile of `sources` reads: one per folder."""
     return list(dict.fromkeys(source.path.parent / lock.LOCK_NAME for source in sources))
@@ -72,10 +79,10 @@ def compile_site(
     `progress(total)` is entered before rendering, with the number of events
     to render; what it yields is called with the number of each batch done.
     """
-    timeline = validate(sources)
+    timeline = validate(sources, settings.language)
     stamps, lock_updates = lock.plan(timeline.calendars, locks, settings.now)
     published = site.publish(timeline.calendars, stamps)
     with progress(timeline.event_count) as advance:
         files: dict[str, bytes | list[bytes]] = site.feed_parts(published, stamps, advance)
-    files[site.PAGE] = page.render(published, settings.base_url)
+    files[site.PAGE] = page.render(published, settings.base_url, page_language(timeline, settings))
     return Site(timeline, published, stamps, lock_updates, files)

@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from keydates.describe import when_text
+from keydates.describe import language, when_text
 from keydates.model import Calendar, Entry, last_day, order_key
 from keydates.recurrence import occurrences
 
@@ -114,7 +114,7 @@ def _table(rows: list[Row], today: date) -> str:
     for row in rows:
         event = row.event
         title = event.title + (" (tentative)" if event.status == "tentative" else "") + (" (cancelled)" if event.status == "cancelled" else "")
-        cells = [when_text(event, row.start, row.end), title, ", ".join(event.tags), relative(row, today)]
+        cells = [when_text(event, language(), row.start, row.end), title, ", ".join(event.tags), relative(row, today)]
         if show_calendar:
             cells.insert(2, row.entry.calendar_id)
         table.append(cells)

@@ -98,16 +98,17 @@ class Calendar:
     refresh: timedelta = timedelta(hours=6)
     url: str = ""
     events: tuple[Event, ...] = field(default=())
+    language: str = "en"  # a BCP 47 tag with a catalog (describe.language_tag)
 
     def feed(self) -> Feed:
         """This calendar as one published feed."""
-        return Feed(self.id, self.name, self.description, self.refresh, self.url, self.entries)
+        return Feed(self.id, self.name, self.description, self.refresh, self.url, self.entries, self.language)
 
     @cached_property
     def entries(self) -> tuple[Entry, ...]:
         """Its events as feed entries: the same objects in its feed and in all.ics,
         so each works out its UID once."""
-        return tuple(Entry(self.id, event) for event in self.events)
+        return tuple(Entry(self.id, event, self.language) for event in self.events)
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ class Entry:
 
     calendar_id: str
     event: Event
+    language: str = "en"  # its calendar's: the language its generated text is in
 
     @cached_property  # asked for several times per feed
     def uid(self) -> str:
@@ -153,9 +155,10 @@ class Feed:
     refresh: timedelta
     url: str
     entries: tuple[Entry, ...]
+    language: str = "en"  # of its own words (name, tag-feed wording); each entry has its own
 
 
-def combined_feed(calendars: list[Calendar]) -> Feed:
+def combined_feed(calendars: list[Calendar], language: str = "en") -> Feed:
     """The feed of every calendar at once (all.ics)."""
     if len(calendars) == 1:
         name, description = calendars[0].name, calendars[0].description
@@ -164,4 +167,6 @@ def combined_feed(calendars: list[Calendar]) -> Feed:
         description = "Every calendar: " + ", ".join(c.name for c in calendars)
     refresh = min((c.refresh for c in calendars), default=timedelta(hours=6))
     entries = tuple(entry for c in calendars for entry in c.entries)
-    return Feed("all", name, description, refresh, "", entries)
+    if len(calendars) == 1:
+        language = calendars[0].language
+    return Feed("all", name, description, refresh, "", entries, language)

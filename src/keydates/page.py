@@ -27,7 +27,7 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from keydates.describe import day_range, when_text
+from keydates.describe import Language, day_range, language, month_name, moment_text, short_day_range, when_text, window_phrase, year_text
 from keydates.model import Entry, Event
 from keydates.site import Published
 
@@ -102,28 +102,35 @@ def subscribe_links(url: str, name: str) -> list[Link]:
 
 
 @cache
-def _environment() -> Environment:
-    """The page's templates, HTML-escaped unless marked safe."""
-    return Environment(
+def _environment(tag: str) -> Environment:
+    """The page's templates in one language, HTML-escaped unless marked safe."""
+    environment = Environment(
         loader=PackageLoader("keydates", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True, undefined=StrictUndefined,
+        keep_trailing_newline=True, undefined=StrictUndefined, extensions=["jinja2.ext.i18n"],
     )  # fmt: skip
+    environment.install_gettext_translations(language(tag).translations, newstyle=True)
+    return environment
 
 
-def render(published: list[Published], base_url: str | None = None) -> bytes:
-    """The whole page as UTF-8 bytes; links are relative to the page, subscribe links absolute."""
+def render(published: list[Published], base_url: str | None = None, tag: str = "en") -> bytes:
+    """The whole page as UTF-8 bytes; links are relative to the page, subscribe links absolute.
+
+    `tag`: the language of the page's own words and dates.
+    """
+    lang = language(tag)
     calendars = [item for item in published if item.feed.id != "all"]
     context = {
-        "lang": "en",
-        "title": calendars[0].feed.name if len(calendars) == 1 else "Key dates",
+        "lang": tag,
+        "title": calendars[0].feed.name if len(calendars) == 1 else None,
         "csp": content_security_policy(meta=True),
         "css": Markup(CSS),
         "script": Markup(SCRIPT),
         "missing": [item.path for item in published if feed_url(item, base_url) is None],
-        "sections": [_section(item, index, base_url) for index, item in enumerate(published)],
+        "sections": [_section(item, index, base_url, lang) for index, item in enumerate(published)],
         "client_names": CLIENT_NAMES,
+        "status_names": {"tentative": lang.gettext("tentative"), "cancelled": lang.gettext("cancelled")},
     }
-    return _environment().get_template("page.html").render(context).encode("utf-8")
+    return _environment(tag).get_template("page.html").render(context).encode("utf-8")
 
 
 # The clients the subscribe buttons open, by Link.client: product names.
@@ -137,7 +144,7 @@ def _anchor(item: Published) -> str:
     return f"feed-{item.feed.id}"
 
 
-def _section(item: Published, index: int, base_url: str | None) -> dict:
+def _section(item: Published, index: int, base_url: str | None, lang: Language) -> dict:
     """What the template shows of one feed."""
     feed = item.feed
     entries = feed.entries
@@ -151,16 +158,16 @@ def _section(item: Published, index: int, base_url: str | None) -> dict:
     if entries:
         first = min(e.event.first_day for e in entries)
         last = max(e.event.last_day for e in entries)
-        section["dates"] = day_range(first, last)
+        section["dates"] = day_range(first, last, lang)
     if item.modified:
         moment = item.modified.astimezone(timezone.utc)
-        section["modified"] = {"iso": f"{moment:%Y-%m-%dT%H:%M:%SZ}", "text": f"{moment.day} {moment:%b %Y, %H:%M} UTC"}
+        section["modified"] = {"iso": f"{moment:%Y-%m-%dT%H:%M:%SZ}", "text": moment_text(moment, lang)}
     if entries and not item.same_as:
         # Only the first PAGE_LIMIT in order (the same as sorting and slicing),
         # and only here: all.ics of a single calendar lists nothing.
         shown = heapq.nsmallest(PAGE_LIMIT, entries, key=lambda e: e.order)
-        section["timeline"] = _timeline(shown, index)
-        section["events"] = [_event_item(entry) for entry in shown]
+        section["timeline"] = _timeline(shown, index, lang)
+        section["events"] = [_event_item(entry, lang) for entry in shown]
     for tag in item.tags:
         links = []
         if base_url:
@@ -169,7 +176,7 @@ def _section(item: Published, index: int, base_url: str | None) -> dict:
     return section
 
 
-def _event_item(entry: Entry) -> dict:
+def _event_item(entry: Entry, lang: Language) -> dict:
     """What the template shows of one event in the list."""
     event = entry.event
     badge = ""
@@ -179,7 +186,7 @@ def _event_item(entry: Entry) -> dict:
         badge = event.status
     return {
         "status": event.status, "uid": entry.uid, "last": _day(event.last_day + timedelta(days=1)),
-        "when": when_text(event), "repeats": bool(event.repeat), "title": event.title, "badge": badge,
+        "when": when_text(event, lang), "repeats": bool(event.repeat), "title": event.title, "badge": badge,
         "description": event.description, "location": event.location, "tags": event.tags,
         "url": event.url, "host": urlsplit(event.url).hostname or event.url if event.url else "",
     }  # fmt: skip
@@ -235,7 +242,7 @@ def position(segments: list[Segment], day: float) -> float:
     return s.x0 + (day - s.first) / (s.end - s.first) * (s.x1 - s.x0)
 
 
-def _timeline(entries: list[Entry], index: int) -> dict:
+def _timeline(entries: list[Entry], index: int, lang: Language) -> dict:
     """The geometry of one feed's timeline picture, for timeline.html."""
     events = [entry.event for entry in entries]
     spans = [(_day(e.first_day), _day(e.last_day) + 1) for e in events]
@@ -249,25 +256,25 @@ def _timeline(entries: list[Entry], index: int) -> dict:
     first, last = events[0].first_day, max(e.last_day for e in events)
     picture = {
         "height": bottom + 18,  # room for the today label under the rows
-        "count": len(entries), "dates": day_range(first, last), "hatch": f"hatch-{index}",
+        "count": len(entries), "dates": day_range(first, last, lang), "hatch": f"hatch-{index}",
         "axis": json.dumps([[s.first, s.end, round(s.x0, 3), round(s.x1, 3)] for s in segments], separators=(",", ":")),
         "row": ROW, "top": AXIS_HEIGHT - 4, "bottom": bottom, "grid_height": bottom - AXIS_HEIGHT + 4, "margin": f"{MARGIN:g}",
         "stripes": [AXIS_HEIGHT + row * ROW for row in range(0, len(entries), 2)] if labelled else [],
         "marks": [
-            _mark(entry, segments, start, end, AXIS_HEIGHT + row * row_height, labelled)
+            _mark(entry, segments, start, end, AXIS_HEIGHT + row * row_height, labelled, lang)
             for entry, (start, end), row in zip(entries, spans, rows)
         ],
     }  # fmt: skip
-    picture.update(_grid(segments))
+    picture.update(_grid(segments, lang))
     return picture
 
 
-def _mark(entry: Entry, segments, start: int, end: int, top: int, labelled: bool) -> dict:
+def _mark(entry: Entry, segments, start: int, end: int, top: int, labelled: bool, lang: Language) -> dict:
     event = entry.event
     kind = "window" if event.window else "day" if end - start == 1 else "span"
     mark = {
         "kind": kind, "status": event.status, "uid": entry.uid,
-        "tooltip": f"{event.title} · {when_text(event)}", "label": _short(event) if labelled else "", "label_y": top + 14,
+        "tooltip": f"{event.title} · {when_text(event, lang)}", "label": _short(event, lang) if labelled else "", "label_y": top + 14,
     }  # fmt: skip
     middle, size = (top + 24, 10) if labelled else (top + LANE / 2, 7)
     x0, x1 = position(segments, start), position(segments, end)
@@ -278,18 +285,14 @@ def _mark(entry: Entry, segments, start: int, end: int, top: int, labelled: bool
     return mark
 
 
-def _short(event: Event) -> str:
-    first = event.first_day
-    when = f"{first.day} {first:%b}"
-    if event.window:
-        when = event.window.rsplit(" ", 1)[0]  # "mid-February"
-    elif event.last_day != first:
-        when += f"–{event.last_day.day} {event.last_day:%b}" if event.last_day.month != first.month else f"–{event.last_day.day}"
+def _short(event: Event, lang: Language) -> str:
+    """A timeline row's label: when, briefly, then the title."""
+    when = window_phrase(event.window, lang) if event.window else short_day_range(event.first_day, event.last_day, lang)
     title = event.title if len(event.title) <= 60 else event.title[:59] + "…"
     return f"{when} · {title}"
 
 
-def _grid(segments: list[Segment]) -> dict:
+def _grid(segments: list[Segment], lang: Language) -> dict:
     """Gridlines at month starts, month names, Monday day numbers where there is room, breaks."""
     cuts, gridlines, ticks = [], [], []
     months: list[tuple[float, str]] = []
@@ -314,7 +317,7 @@ def _grid(segments: list[Segment]) -> dict:
             # A month cut short by the segment's ends is named only if its name fits in it.
             wide_enough = (month >= first and band_end == _next_month(month)) or band_px >= 50
             if (month.month - 1) % step == 0 and wide_enough:
-                text = f"{month:%Y}" if step == 12 else f"{month:%b %Y}" if not named or month.month == 1 else f"{month:%b}"
+                text = year_text(month, lang) if step == 12 else month_name(month, lang, year=not named or month.month == 1)
                 months.append((x, text))
                 named = True
             month = _next_month(month)

@@ -18,6 +18,7 @@ from functools import cache, cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
+from keydates.describe import language_tag
 from keydates.errors import did_you_mean, show
 from keydates.model import STATUSES
 from keydates.when import parse_duration, parse_window, reminder_trigger
@@ -299,6 +300,11 @@ def status(value) -> str:
     return result
 
 
+def language(value) -> str:
+    """A language with a catalog, as a BCP 47 tag ('de', 'en-US')."""
+    return language_tag(expect(value, str))
+
+
 def years(value) -> list:
     """A year or a list of them (each checked against the holiday source)."""
     return [value] if isinstance(value, int) and not isinstance(value, bool) else expect(value, list)
@@ -320,6 +326,7 @@ CALENDAR = Table((
     Key("refresh", positive_duration, default=timedelta(hours=6)),
     Key("url", http_url, default=""),
     Key("remind", reminder_phrases, default=()),
+    Key("language", language),  # default: the site's (compile.Settings.language)
 ))  # fmt: skip
 
 # The ways of saying when; an event gives exactly one.

@@ -30,15 +30,16 @@ DEFAULT_TIMED_LENGTH = timedelta(hours=1)
 OUTLOOK_TITLE_LIMIT = 255  # Outlook cuts SUMMARY at 255 UTF-16 units
 
 
-def validate(sources: list[Source]) -> Timeline:
+def validate(sources: list[Source], language: str = "en") -> Timeline:
     """Turn every source into a Calendar; raise InputError listing all problems.
 
-    The timeline carries the warnings (problems that don't stop a build).
+    `language` is the site's, for calendars that don't set their own. The
+    timeline carries the warnings (problems that don't stop a build).
     """
     calendars, problems = [], []
     for source in sources:
         report = _Report(source.path)
-        calendar = _calendar(source, report)
+        calendar = _calendar(source, report, language)
         problems.extend(report.problems)
         if calendar is not None and not report.errors:
             calendars.append(calendar)
@@ -97,7 +98,7 @@ class _Context:
 # -- a file: [calendar], [[event]], [[holidays]] ------------------------------
 
 
-def _calendar(source: Source, report: _Report) -> Calendar | None:
+def _calendar(source: Source, report: _Report, language: str) -> Calendar | None:
     """The calendar of one file; None when it has errors (all reported)."""
     data = source.data
     report.read(schema.TOP, data, None)
@@ -128,7 +129,7 @@ def _calendar(source: Source, report: _Report) -> Calendar | None:
     return Calendar(
         id=calendar_id, name=values["name"], timezone=values["timezone"], path=source.path,
         description=values["description"], refresh=values["refresh"], url=values["url"],
-        events=tuple(events + holiday_events),
+        events=tuple(events + holiday_events), language=values["language"] or language,
     )  # fmt: skip
 
 

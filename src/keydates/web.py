@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from keydates import lock, page, site
-from keydates.compile import Settings, compile_site, lock_paths
+from keydates.compile import Settings, compile_site, lock_paths, page_language
 from keydates.errors import InputError, KeydatesError
 from keydates.ical import render
 from keydates.load import find_event_files, read_locks, read_sources
@@ -65,6 +65,7 @@ class Snapshot:
     resources: dict[str, Resource]
     modified: datetime
     cache: dict = field(default_factory=dict)  # ("page", base) or ("tags", path, tags) -> Resource
+    language: str = "en"  # the page's (compile.page_language)
 
     def feed(self, path: str) -> Published | None:
         return next((item for item in self.published if item.path == path), None)
@@ -101,7 +102,8 @@ class App:
     def _build(self, previous: Snapshot | None, signature: tuple) -> Snapshot:
         sources = read_sources(self.paths)
         now = lock.now_utc()
-        compiled = compile_site(sources, read_locks(lock_paths(sources)), Settings(now=now, base_url=self.base_url))
+        settings = Settings(now=now, base_url=self.base_url)
+        compiled = compile_site(sources, read_locks(lock_paths(sources)), settings)
         for problem in compiled.timeline.warnings:
             log.warning("warning: %s", problem)
         stamps, published = compiled.stamps, compiled.published
@@ -127,7 +129,7 @@ class App:
             cache = f"public, max-age={int(refresh[path].total_seconds())}"
             resources[path] = _resource(body, ICS_TYPE, modified, cache)
         latest = max((r.modified for r in resources.values()), default=newest)
-        return Snapshot(signature, published, stamps, resources, latest)
+        return Snapshot(signature, published, stamps, resources, latest, language=page_language(compiled.timeline, settings))
 
     def refresh(self) -> Snapshot:
         """The current site: rebuilt first if the files changed, the last good one if that fails."""
@@ -207,7 +209,7 @@ class App:
         base = self.base_url or request_base(environ)
         key = ("page", base)
         if key not in snapshot.cache:
-            body = page.render(snapshot.published, base)
+            body = page.render(snapshot.published, base, snapshot.language)
             _remember(snapshot.cache, key, _resource(body, HTML_TYPE, snapshot.modified, "public, no-cache"))
         return snapshot.cache[key]
 
