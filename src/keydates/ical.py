@@ -104,6 +104,14 @@ def assemble(feed: Feed, blocks: list[bytes], zoned: Iterable[Event]) -> list[by
     return [_encode(_calendar_head(feed)), _encode(_timezones(zoned)), *blocks, b"END:VCALENDAR\r\n"]
 
 
+def event_file(block: bytes, event: Event) -> list[bytes]:
+    """One event alone, to import once: its VEVENT (from render_events) with the
+    VTIMEZONE it needs, and no calendar name, so that clients add it to a
+    calendar of the user's rather than making a new one."""
+    head = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
+    return [_encode(head), _encode(_timezones([event] if event.timezone else [])), block, b"END:VCALENDAR\r\n"]
+
+
 def _encode(lines: Iterable[str]) -> bytes:
     """Folded content lines, each ended by CRLF, as UTF-8."""
     # The test is fold()'s own first one, repeated here to save a call per line.

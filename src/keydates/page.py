@@ -14,25 +14,23 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import heapq
 import json
 import math
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
-from datetime import date, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from importlib.resources import files
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from keydates.describe import Language, day_range, language, month_name, moment_text, short_day_range, when_text, window_phrase, year_text
+from keydates.describe import Language, day_range, description, language, month_name, moment_text, short_day_range, when_text, window_phrase, year_text
 from keydates.model import Entry, Event
-from keydates.site import Published
+from keydates.site import Published, event_path, page_entries
 
 EPOCH = date(1970, 1, 1)  # day numbers as in JavaScript: Date.UTC(y, m, d) / 86400000
-PAGE_LIMIT = 1000  # events drawn and listed per feed; the feed itself has them all
 LABELLED_LIMIT = 60  # up to this many events, one labelled row each; beyond, packed lanes
 MIN_WIDTH = 340  # px: the narrowest timeline (a phone); labels are thinned for it
 MARGIN = 1.5  # % of the width left free at each end
@@ -101,6 +99,42 @@ def subscribe_links(url: str, name: str) -> list[Link]:
     ]
 
 
+# Add one event: Google's event template and Outlook's compose deep link.
+GOOGLE_ADD = "https://calendar.google.com/calendar/render?"
+OUTLOOK_ADD = "https://outlook.live.com/calendar/0/deeplink/compose?"
+DETAILS_LIMIT = 1500  # characters of details in an add link: long URLs fail in browsers and proxies
+
+
+def add_links(entry: Entry, lang: Language) -> list[Link]:
+    """'Add to Google Calendar' and 'Add to Outlook' for one event (its first occurrence).
+
+    All-day events give days, Google's end exclusive as in iCalendar; timed
+    events give UTC instants, so no zone can be misread.
+    """
+    event = entry.event
+    details = description(event, lang)
+    if len(details) > DETAILS_LIMIT:
+        details = details[: DETAILS_LIMIT - 1] + "…"
+    if event.all_day:
+        dates = f"{event.start:%Y%m%d}/{event.end:%Y%m%d}"
+        start, end = event.start.isoformat(), event.end.isoformat()
+    else:
+        first, last = (moment.astimezone(timezone.utc) for moment in (event.start, event.end))
+        dates = f"{first:%Y%m%dT%H%M%SZ}/{last:%Y%m%dT%H%M%SZ}"
+        start, end = f"{first:%Y-%m-%dT%H:%M:%SZ}", f"{last:%Y-%m-%dT%H:%M:%SZ}"
+    google = {"action": "TEMPLATE", "text": event.title, "dates": dates, "details": details}
+    outlook = {
+        "path": "/calendar/action/compose", "rru": "addevent", "subject": event.title,
+        "startdt": start, "enddt": end, "allday": "true" if event.all_day else "false", "body": details,
+    }  # fmt: skip
+    if event.location:
+        google["location"] = outlook["location"] = event.location
+    return [
+        Link("add-google", GOOGLE_ADD + urlencode(google, quote_via=quote)),
+        Link("add-outlook", OUTLOOK_ADD + urlencode(outlook, quote_via=quote)),
+    ]
+
+
 @cache
 def _environment(tag: str) -> Environment:
     """The page's templates in one language, HTML-escaped unless marked safe."""
@@ -126,8 +160,9 @@ def render(published: list[Published], base_url: str | None = None, tag: str = "
         "css": Markup(CSS),
         "script": Markup(SCRIPT),
         "missing": [item.path for item in published if feed_url(item, base_url) is None],
-        "sections": [_section(item, index, base_url, lang) for index, item in enumerate(published)],
+        "sections": [_section(item, index, base_url, lang, _anchors(calendars)) for index, item in enumerate(published)],
         "client_names": CLIENT_NAMES,
+        "add_names": {"add-google": lang.gettext("Add to Google Calendar"), "add-outlook": lang.gettext("Add to Outlook")},
         "status_names": {"tentative": lang.gettext("tentative"), "cancelled": lang.gettext("cancelled")},
     }
     return _environment(tag).get_template("page.html").render(context).encode("utf-8")
@@ -144,7 +179,20 @@ def _anchor(item: Published) -> str:
     return f"feed-{item.feed.id}"
 
 
-def _section(item: Published, index: int, base_url: str | None, lang: Language) -> dict:
+def _anchors(calendars: list[Published]) -> dict[str, str]:
+    """Each event's anchor on the page, by UID: its id, or 'calendar:id' where
+    two calendars use the same id."""
+    counts: dict[str, int] = {}
+    for item in calendars:
+        for entry in item.feed.entries:
+            counts[entry.event.id] = counts.get(entry.event.id, 0) + 1
+    return {
+        entry.uid: entry.event.id if counts[entry.event.id] == 1 else f"{entry.calendar_id}:{entry.event.id}"
+        for item in calendars for entry in item.feed.entries
+    }  # fmt: skip
+
+
+def _section(item: Published, index: int, base_url: str | None, lang: Language, anchors: dict[str, str]) -> dict:
     """What the template shows of one feed."""
     feed = item.feed
     entries = feed.entries
@@ -165,9 +213,11 @@ def _section(item: Published, index: int, base_url: str | None, lang: Language) 
     if entries and not item.same_as:
         # Only the first PAGE_LIMIT in order (the same as sorting and slicing),
         # and only here: all.ics of a single calendar lists nothing.
-        shown = heapq.nsmallest(PAGE_LIMIT, entries, key=lambda e: e.order)
+        shown = page_entries(entries)
         section["timeline"] = _timeline(shown, index, lang)
-        section["events"] = [_event_item(entry, lang) for entry in shown]
+        # Anchors and add links once per event: in its calendar's section, not again in all's.
+        own = feed.id != "all"
+        section["events"] = [_event_item(entry, lang, anchors.get(entry.uid) if own else None) for entry in shown]
     for tag in item.tags:
         links = []
         if base_url:
@@ -176,7 +226,7 @@ def _section(item: Published, index: int, base_url: str | None, lang: Language) 
     return section
 
 
-def _event_item(entry: Entry, lang: Language) -> dict:
+def _event_item(entry: Entry, lang: Language, anchor: str | None) -> dict:
     """What the template shows of one event in the list."""
     event = entry.event
     badge = ""
@@ -189,6 +239,8 @@ def _event_item(entry: Entry, lang: Language) -> dict:
         "when": when_text(event, lang), "repeats": bool(event.repeat), "title": event.title, "badge": badge,
         "description": event.description, "location": event.location, "tags": event.tags,
         "url": event.url, "host": urlsplit(event.url).hostname or event.url if event.url else "",
+        "anchor": anchor, "add": add_links(entry, lang) if anchor else [],
+        "ics": quote(event_path(entry.calendar_id, event.id)) if anchor else None,
     }  # fmt: skip
 
 

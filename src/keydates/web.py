@@ -126,7 +126,9 @@ class App:
                 # Last-Modified moves forward exactly when the bytes change.
                 same = old.body == body
                 modified = old.modified if same else max(newest, old.modified + timedelta(seconds=1))
-            cache = f"public, max-age={int(refresh[path].total_seconds())}"
+            # A per-event file (<calendar>/event/<id>.ics) goes with its calendar's feed.
+            every = refresh.get(path) or refresh[path.split("/", 1)[0] + ".ics"]
+            cache = f"public, max-age={int(every.total_seconds())}"
             resources[path] = _resource(body, ICS_TYPE, modified, cache)
         latest = max((r.modified for r in resources.values()), default=newest)
         return Snapshot(signature, published, stamps, resources, latest, language=page_language(compiled.timeline, settings))
