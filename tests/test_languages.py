@@ -109,3 +109,35 @@ def test_english_text_is_not_marked_with_a_language(tmp_path):
     data = (tmp_path / "dist" / "test.ics").read_bytes()
     assert b"LANGUAGE=" not in data
     assert "Expected Q3 2026 (some time from 1 Jul\u2009–\u200930 Sept 2026; the exact date is not known)."  # CLDR's thin spaces in str(vevents(data)["a.test@keydates"]["DESCRIPTION"])
+
+
+def test_the_default_timeline_in_german_and_english(tmp_path):
+    """The shipped timeline has English and German text: one feed and one page per language, same UIDs."""
+    from conftest import copy_events
+
+    events = copy_events(tmp_path)
+    result = run("build", events, "-o", tmp_path / "dist", "--frozen")
+    assert result.exit_code == 0, result.stderr
+    dist = tmp_path / "dist"
+    english = vevents((dist / "alibaba-qwen-cny-2026.ics").read_bytes())
+    german_data = (dist / "de" / "alibaba-qwen-cny-2026.ics").read_bytes()
+    german = vevents(german_data)
+    assert english.keys() == german.keys()  # switching language updates, never duplicates
+    for uid in english:
+        assert english[uid]["SEQUENCE"] == german[uid]["SEQUENCE"] and english[uid]["DTSTART"].dt == german[uid]["DTSTART"].dt
+    v4 = "deepseek-v4.alibaba-qwen-cny-2026@keydates"
+    assert str(german[v4]["SUMMARY"]) == "DeepSeek V4 erwartet" and german[v4]["SUMMARY"].params["LANGUAGE"] == "de"
+    assert str(german[v4]["DESCRIPTION"]).startswith("Mitte Februar 2026 erwartet, genaues Datum unbekannt")
+    assert str(english[v4]["DESCRIPTION"]).startswith("Expected mid-February 2026")
+    lenient, strict = parse(german_data)
+    assert str(lenient["X-WR-CALNAME"]) == "Alibaba Qwen: Chinesisches Neujahr 2026" and len(strict.events) == 8
+    assert vevents((dist / "de" / "alibaba-qwen-cny-2026" / "event" / "deepseek-v4.ics").read_bytes())[v4]["SUMMARY"] == "DeepSeek V4 erwartet"
+    assert (dist / "de" / "alibaba-qwen-cny-2026" / "holiday.ics").is_file()
+    root = Elements((dist / "index.html").read_text(encoding="utf-8"))
+    page = (dist / "de" / "index.html").read_text(encoding="utf-8")
+    de = Elements(page)
+    assert root.elements[0] == ("html", {"lang": "en"}) and de.elements[0] == ("html", {"lang": "de"})
+    assert [a["href"] for t, a in root.elements if t == "a" and "hreflang" in a] == ["de/index.html"]
+    assert [a["href"] for t, a in de.elements if t == "a" and "hreflang" in a] == ["../index.html"]
+    assert "Wichtige Eckdaten rund um Alibabas" in page and "Zuletzt aktualisiert" in page
+    assert "alibaba-qwen-cny-2026.ics" in de.links("download")  # de/alibaba-qwen-cny-2026.ics, beside the page

@@ -69,7 +69,7 @@ def subscribe(tmp_path: Path, serve) -> tuple[Path, Path, Path]:
 
 def edit_title(events: Path) -> None:
     source = events / f"{CALENDAR_ID}.toml"
-    source.write_text(source.read_text().replace('title = "Qwen New Year campaign starts"', 'title = "Qwen New Year campaign begins"'))
+    source.write_text(source.read_text().replace('title.en = "Qwen New Year campaign starts"', 'title.en = "Qwen New Year campaign begins"'))
 
 
 def local_items(folder: Path) -> dict[str, bytes]:

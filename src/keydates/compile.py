@@ -81,8 +81,38 @@ def compile_site(
     """
     timeline = validate(sources, settings.language)
     stamps, lock_updates = lock.plan(timeline.calendars, locks, settings.now)
-    published = site.publish(timeline.calendars, stamps)
     with progress(timeline.event_count) as advance:
-        files: dict[str, bytes | list[bytes]] = site.feed_parts(published, stamps, advance)
-    files[site.PAGE] = page.render(published, settings.base_url, page_language(timeline, settings))
+        published, files = render_site(timeline, stamps, settings, advance)
     return Site(timeline, published, stamps, lock_updates, files)
+
+
+def other_languages(timeline: Timeline) -> list[str]:
+    """The languages calendars offer besides their own: each gets a folder of its own."""
+    return sorted({tag for calendar in timeline.calendars for tag in calendar.languages[1:]})
+
+
+def render_site(
+    timeline: Timeline, stamps: Mapping[str, Stamp], settings: Settings, advance: Callable[[int], None] | None = None,
+) -> tuple[list[Published], dict[str, bytes | list[bytes]]]:
+    """The published feeds and every file: feeds, tag feeds, per-event files, pages.
+
+    A calendar with text in other languages is published again in each,
+    under `<language>/` with the same layout (de/<id>.ics, de/<id>/<tag>.ics,
+    de/index.html...) and the same UIDs, so switching language updates
+    events rather than duplicating them. Those folders hold the calendars
+    that offer that language.
+    """
+    published = site.publish(timeline.calendars, stamps)
+    files: dict[str, bytes | list[bytes]] = dict(site.feed_parts(published, stamps, advance))
+    home = page_language(timeline, settings)
+    extra = [tag for tag in other_languages(timeline) if tag != home]
+    editions = [(home, "")] + [(tag, f"{tag}/") for tag in extra]
+    files[site.PAGE] = page.render(published, settings.base_url, home, editions, "")
+    for tag in extra:
+        calendars = [calendar.in_language(tag) for calendar in timeline.calendars if tag in calendar.languages]
+        edition = site.publish(calendars, stamps)
+        for path, data in site.feed_parts(edition, stamps).items():
+            files[f"{tag}/{path}"] = data
+        base = settings.base_url + f"{tag}/" if settings.base_url else None
+        files[f"{tag}/{site.PAGE}"] = page.render(edition, base, tag, editions, f"{tag}/")
+    return published, files

@@ -66,6 +66,12 @@ def language(code: str = DEFAULT_LANGUAGE) -> Language:
     return Language(code, locale, translations)
 
 
+def language_name(tag: str) -> str:
+    """A language's name in that language, for a language switch: 'Deutsch', 'English'."""
+    name = Locale.parse(tag.replace("-", "_")).get_display_name() or tag
+    return name[:1].upper() + name[1:]
+
+
 def say(lang: Language, message: str, **values) -> str:
     """A message from the catalog, its {fields} filled in."""
     return lang.gettext(message).format(**values)

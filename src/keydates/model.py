@@ -6,14 +6,28 @@ them, `ical`, `page`, `listing` and `web` read them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from keydates.errors import Problem
 
 STATUSES = ("confirmed", "tentative", "cancelled")
+
+
+class Translation(NamedTuple):
+    """An event's (or a calendar's) text in another language; "" falls back to the default text.
+
+    A tuple of strings, so that the lock's content hash writes it as it
+    writes every other tuple (and events without translations keep theirs).
+    """
+
+    language: str
+    title: str = ""  # a calendar's name
+    description: str = ""
+    location: str = ""
 
 
 @dataclass(frozen=True, slots=True)  # slots: a third less memory per event
@@ -42,6 +56,17 @@ class Event:
     exceptions: tuple[date | datetime, ...] = ()  # EXDATEs, same kind as start
     reminders: tuple[timedelta, ...] = ()  # alarm triggers relative to the start
     uid: str | None = None  # a UID given in the file (an imported one), kept verbatim
+    translations: tuple[Translation, ...] = ()  # its text in other languages, by language
+
+    def in_language(self, tag: str) -> Event:
+        """The event with its text in language `tag`, where it has one."""
+        for t in self.translations:
+            if t.language == tag:
+                return replace(
+                    self, title=t.title or self.title, description=t.description or self.description,
+                    location=t.location or self.location, translations=(),
+                )  # fmt: skip
+        return replace(self, translations=())
 
     @property
     def all_day(self) -> bool:
@@ -99,6 +124,21 @@ class Calendar:
     url: str = ""
     events: tuple[Event, ...] = field(default=())
     language: str = "en"  # a BCP 47 tag with a catalog (describe.language_tag)
+    translations: tuple[Translation, ...] = ()  # name and description in other languages
+
+    @cached_property
+    def languages(self) -> tuple[str, ...]:
+        """Its own language first, then every other one its texts come in."""
+        others = {t.language for t in self.translations} | {t.language for e in self.events for t in e.translations}
+        return (self.language, *sorted(others - {self.language}))
+
+    def in_language(self, tag: str) -> Calendar:
+        """The calendar as its feed in language `tag` publishes it (same ids, so same UIDs)."""
+        own = next((t for t in self.translations if t.language == tag), Translation(tag))
+        return replace(
+            self, name=own.title or self.name, description=own.description or self.description, url="",
+            language=tag, translations=(), events=tuple(event.in_language(tag) for event in self.events),
+        )  # fmt: skip
 
     def feed(self) -> Feed:
         """This calendar as one published feed."""

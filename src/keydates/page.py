@@ -26,7 +26,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from keydates.describe import Language, day_range, description, language, month_name, moment_text, short_day_range, when_text, window_phrase, year_text
+from keydates.describe import Language, day_range, description, language_name, language, month_name, moment_text, short_day_range, when_text, window_phrase, year_text
 from keydates.model import Entry, Event
 from keydates.site import Published, event_path, page_entries
 
@@ -146,12 +146,18 @@ def _environment(tag: str) -> Environment:
     return environment
 
 
-def render(published: list[Published], base_url: str | None = None, tag: str = "en") -> bytes:
+def render(
+    published: list[Published], base_url: str | None = None, tag: str = "en",
+    editions: list[tuple[str, str]] = (), folder: str = "",
+) -> bytes:
     """The whole page as UTF-8 bytes; links are relative to the page, subscribe links absolute.
 
-    `tag`: the language of the page's own words and dates.
+    `tag`: the language of the page's own words and dates. `editions`: the
+    site's pages by language, (tag, folder), offered when there are several;
+    `folder` is this page's ('' or 'de/').
     """
     lang = language(tag)
+    up = "../" * folder.count("/")
     calendars = [item for item in published if item.feed.id != "all"]
     context = {
         "lang": tag,
@@ -162,6 +168,10 @@ def render(published: list[Published], base_url: str | None = None, tag: str = "
         "missing": [item.path for item in published if feed_url(item, base_url) is None],
         "sections": [_section(item, index, base_url, lang, _anchors(calendars)) for index, item in enumerate(published)],
         "client_names": CLIENT_NAMES,
+        "editions": [
+            {"tag": other, "name": language_name(other), "href": up + path + "index.html", "current": path == folder}
+            for other, path in editions
+        ] if len(editions) > 1 else [],
         "add_names": {"add-google": lang.gettext("Add to Google Calendar"), "add-outlook": lang.gettext("Add to Outlook")},
         "status_names": {"tentative": lang.gettext("tentative"), "cancelled": lang.gettext("cancelled")},
     }

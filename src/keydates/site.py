@@ -121,11 +121,6 @@ def _published(feed: Feed, stamps: Mapping[str, Stamp], own_url: str = "") -> Pu
     return Published(feed, f"{feed.id}.ics", own_url, tags, modified)
 
 
-def feed_files(published: list[Published], stamps: Mapping[str, Stamp]) -> dict[str, bytes]:
-    """The bytes of every feed and tag feed, by path."""
-    return {path: b"".join(parts) for path, parts in feed_parts(published, stamps).items()}
-
-
 def feed_parts(
     published: list[Published], stamps: Mapping[str, Stamp], advance: Callable[[int], None] | None = None
 ) -> dict[str, list[bytes]]:

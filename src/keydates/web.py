@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from keydates import lock, page, site
-from keydates.compile import Settings, compile_site, lock_paths, page_language
+from keydates.compile import Settings, compile_site, lock_paths, page_language, render_site
 from keydates.errors import InputError, KeydatesError
 from keydates.ical import render
 from keydates.load import find_event_files, read_locks, read_sources
@@ -112,8 +112,8 @@ class App:
             carried = _carry(previous.stamps, stamps, now)
             if carried != stamps:  # an event changed again since the last build
                 stamps = carried
-                published = site.publish(compiled.timeline.calendars, stamps)
-                files = site.feed_files(published, stamps)
+                published, parts = render_site(compiled.timeline, stamps, settings)
+                files = {path: data if isinstance(data, bytes) else b"".join(data) for path, data in parts.items() if path != site.PAGE}
         newest = max([_mtime(entry) for entry in signature] + [s.modified for s in stamps.values()], default=now)
         newest = newest.replace(microsecond=0)
         refresh = {item.path: item.feed.refresh for item in published}
@@ -126,8 +126,12 @@ class App:
                 # Last-Modified moves forward exactly when the bytes change.
                 same = old.body == body
                 modified = old.modified if same else max(newest, old.modified + timedelta(seconds=1))
-            # A per-event file (<calendar>/event/<id>.ics) goes with its calendar's feed.
-            every = refresh.get(path) or refresh[path.split("/", 1)[0] + ".ics"]
+            if path.endswith(".html"):  # the pages of other languages (de/index.html)
+                resources[path] = _resource(body, HTML_TYPE, modified, "public, no-cache")
+                continue
+            # A per-event file (<calendar>/event/<id>.ics) goes with its calendar's feed,
+            # other languages' feeds (de/<calendar>.ics) with theirs.
+            every = refresh.get(path) or refresh.get(path.split("/", 1)[0] + ".ics") or min(refresh.values())
             cache = f"public, max-age={int(every.total_seconds())}"
             resources[path] = _resource(body, ICS_TYPE, modified, cache)
         latest = max((r.modified for r in resources.values()), default=newest)
