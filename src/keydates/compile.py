@@ -8,6 +8,7 @@ the caller and the clock comes in `Settings.now`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -91,6 +92,12 @@ def other_languages(timeline: Timeline) -> list[str]:
     return sorted({tag for calendar in timeline.calendars for tag in calendar.languages[1:]})
 
 
+def page_editions(timeline: Timeline, settings: Settings) -> list[tuple[str, str]]:
+    """The site's pages by language, (tag, folder): index.html first, then de/index.html..."""
+    home = page_language(timeline, settings)
+    return [(home, "")] + [(tag, f"{tag}/") for tag in other_languages(timeline) if tag != home]
+
+
 def render_site(
     timeline: Timeline, stamps: Mapping[str, Stamp], settings: Settings, advance: Callable[[int], None] | None = None,
 ) -> tuple[list[Published], dict[str, bytes | list[bytes]]]:
@@ -105,14 +112,27 @@ def render_site(
     published = site.publish(timeline.calendars, stamps)
     files: dict[str, bytes | list[bytes]] = dict(site.feed_parts(published, stamps, advance))
     home = page_language(timeline, settings)
-    extra = [tag for tag in other_languages(timeline) if tag != home]
-    editions = [(home, "")] + [(tag, f"{tag}/") for tag in extra]
-    files[site.PAGE] = page.render(published, settings.base_url, home, editions, "")
+    editions = page_editions(timeline, settings)
+    extra = [tag for tag, _ in editions[1:]]
+    files[site.PAGE] = page.render(published, settings.base_url, home, editions, "", _versions(files))
     for tag in extra:
         calendars = [calendar.in_language(tag) for calendar in timeline.calendars if tag in calendar.languages]
         edition = site.publish(calendars, stamps)
-        for path, data in site.feed_parts(edition, stamps).items():
+        parts = site.feed_parts(edition, stamps)
+        for path, data in parts.items():
             files[f"{tag}/{path}"] = data
         base = settings.base_url + f"{tag}/" if settings.base_url else None
-        files[f"{tag}/{site.PAGE}"] = page.render(edition, base, tag, editions, f"{tag}/")
+        files[f"{tag}/{site.PAGE}"] = page.render(edition, base, tag, editions, f"{tag}/", _versions(parts))
     return published, files
+
+
+def _versions(files: Mapping[str, bytes | list[bytes]]) -> dict[str, str]:
+    """A short hash of each feed's bytes, for the page's `?v=` (Google caches feeds per URL)."""
+    result = {}
+    for path, data in files.items():
+        if path.endswith(".ics") and "/event/" not in path:
+            digest = hashlib.sha256()
+            for piece in [data] if isinstance(data, bytes) else data:
+                digest.update(piece)
+            result[path] = digest.hexdigest()[:12]
+    return result

@@ -88,12 +88,17 @@ def webcal(url: str) -> str:
     return "webcal://" + url.split("://", 1)[1]
 
 
-def subscribe_links(url: str, name: str) -> list[Link]:
-    """One-click subscribe links for a feed at `url`."""
+def subscribe_links(url: str, name: str, version: str = "") -> list[Link]:
+    """One-click subscribe links for a feed at `url`.
+
+    Google caches a feed per URL, so its link carries `?v=<version>` (from
+    the feed's bytes): a new version is a URL Google has not cached.
+    """
     enc_url, enc_name = quote(url, safe=""), quote(name, safe="")
+    versioned = f"{url}?v={version}" if version else url
     return [
         Link("webcal", webcal(url)),
-        Link("google", GOOGLE.format(webcal=quote(webcal(url), safe=""))),
+        Link("google", GOOGLE.format(webcal=quote(webcal(versioned), safe=""))),
         Link("outlook-com", OUTLOOK_COM.format(url=enc_url, name=enc_name)),
         Link("microsoft-365", MICROSOFT_365.format(url=enc_url, name=enc_name)),
     ]
@@ -148,14 +153,16 @@ def _environment(tag: str) -> Environment:
 
 def render(
     published: list[Published], base_url: str | None = None, tag: str = "en",
-    editions: list[tuple[str, str]] = (), folder: str = "",
+    editions: list[tuple[str, str]] = (), folder: str = "", versions: dict[str, str] | None = None,
 ) -> bytes:
     """The whole page as UTF-8 bytes; links are relative to the page, subscribe links absolute.
 
     `tag`: the language of the page's own words and dates. `editions`: the
     site's pages by language, (tag, folder), offered when there are several;
-    `folder` is this page's ('' or 'de/').
+    `folder` is this page's ('' or 'de/'). `versions`: a short hash of each
+    feed's bytes by its path (relative to the page), for Google's link.
     """
+    versions = versions or {}
     lang = language(tag)
     up = "../" * folder.count("/")
     calendars = [item for item in published if item.feed.id != "all"]
@@ -166,7 +173,7 @@ def render(
         "css": Markup(CSS),
         "script": Markup(SCRIPT),
         "missing": [item.path for item in published if feed_url(item, base_url) is None],
-        "sections": [_section(item, index, base_url, lang, _anchors(calendars)) for index, item in enumerate(published)],
+        "sections": [_section(item, index, base_url, lang, _anchors(calendars), versions) for index, item in enumerate(published)],
         "client_names": CLIENT_NAMES,
         "editions": [
             {"tag": other, "name": language_name(other), "href": up + path + "index.html", "current": path == folder}
@@ -202,7 +209,7 @@ def _anchors(calendars: list[Published]) -> dict[str, str]:
     }  # fmt: skip
 
 
-def _section(item: Published, index: int, base_url: str | None, lang: Language, anchors: dict[str, str]) -> dict:
+def _section(item: Published, index: int, base_url: str | None, lang: Language, anchors: dict[str, str], versions: dict[str, str]) -> dict:
     """What the template shows of one feed."""
     feed = item.feed
     entries = feed.entries
@@ -210,7 +217,7 @@ def _section(item: Published, index: int, base_url: str | None, lang: Language, 
     section = {
         "anchor": _anchor(item), "feed_id": feed.id, "name": feed.name, "description": feed.description,
         "same_as": item.same_as, "count": len(entries), "dates": None, "modified": None, "url": url,
-        "links": subscribe_links(url, feed.name) if url else [], "download": quote(item.path),
+        "links": subscribe_links(url, feed.name, versions.get(item.path, "")) if url else [], "download": quote(item.path),
         "events": [], "total": len(entries), "timeline": None, "tags": [],
     }  # fmt: skip
     if entries:
@@ -231,7 +238,7 @@ def _section(item: Published, index: int, base_url: str | None, lang: Language, 
     for tag in item.tags:
         links = []
         if base_url:
-            links = subscribe_links(base_url + quote(tag.path), f"{feed.name} ({tag.tag})")
+            links = subscribe_links(base_url + quote(tag.path), f"{feed.name} ({tag.tag})", versions.get(tag.path, ""))
         section["tags"].append({"tag": tag.tag, "count": tag.count, "links": links, "download": quote(tag.path)})
     return section
 

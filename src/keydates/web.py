@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from keydates import lock, page, site
-from keydates.compile import Settings, compile_site, lock_paths, page_language, render_site
+from keydates.compile import Settings, compile_site, lock_paths, page_editions, page_language, render_site
 from keydates.errors import InputError, KeydatesError
 from keydates.ical import render
 from keydates.load import find_event_files, read_locks, read_sources
@@ -66,6 +66,7 @@ class Snapshot:
     modified: datetime
     cache: dict = field(default_factory=dict)  # ("page", base) or ("tags", path, tags) -> Resource
     language: str = "en"  # the page's (compile.page_language)
+    editions: list = field(default_factory=list)  # compile.page_editions
 
     def feed(self, path: str) -> Published | None:
         return next((item for item in self.published if item.path == path), None)
@@ -135,7 +136,10 @@ class App:
             cache = f"public, max-age={int(every.total_seconds())}"
             resources[path] = _resource(body, ICS_TYPE, modified, cache)
         latest = max((r.modified for r in resources.values()), default=newest)
-        return Snapshot(signature, published, stamps, resources, latest, language=page_language(compiled.timeline, settings))
+        return Snapshot(
+            signature, published, stamps, resources, latest,
+            language=page_language(compiled.timeline, settings), editions=page_editions(compiled.timeline, settings),
+        )  # fmt: skip
 
     def refresh(self) -> Snapshot:
         """The current site: rebuilt first if the files changed, the last good one if that fails."""
@@ -215,7 +219,9 @@ class App:
         base = self.base_url or request_base(environ)
         key = ("page", base)
         if key not in snapshot.cache:
-            body = page.render(snapshot.published, base, snapshot.language)
+            # The same ?v= as a build's: its first 12 hex digits are the ETag's.
+            versions = {path: r.etag.strip('"')[:12] for path, r in snapshot.resources.items() if path.endswith(".ics")}
+            body = page.render(snapshot.published, base, snapshot.language, snapshot.editions, "", versions)
             _remember(snapshot.cache, key, _resource(body, HTML_TYPE, snapshot.modified, "public, no-cache"))
         return snapshot.cache[key]
 
