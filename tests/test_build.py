@@ -25,6 +25,7 @@ def test_default_build_writes_one_file_per_calendar_and_all(tmp_path, monkeypatc
         f"{CALENDAR_ID}: 8 events -> dist/{CALENDAR_ID}.ics",
         "all: 8 events -> dist/all.ics",
         "page: dist/index.html (with 12 per-tag feeds)",
+        "de: the same in language 'de' -> dist/de",
     ]
     for name in (f"{CALENDAR_ID}.ics", "all.ics"):
         lenient, strict = parse((tmp_path / "dist" / name).read_bytes())
