@@ -30,7 +30,7 @@ def test_default_build_writes_one_file_per_calendar_and_all(tmp_path, monkeypatc
     for name in (f"{CALENDAR_ID}.ics", "all.ics"):
         lenient, strict = parse((tmp_path / "dist" / name).read_bytes())
         assert len(strict.events) == 8
-    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == sorted([f"{CALENDAR_ID}.ics", "all.ics", "index.html", CALENDAR_ID, "de"])
+    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == sorted([f"{CALENDAR_ID}.ics", f"{CALENDAR_ID}.json", "all.ics", "index.html", CALENDAR_ID, "de"])
     # The German edition: the same layout under de/ (docs/languages.md).
     assert sorted(p.name for p in (tmp_path / "dist" / "de").iterdir()) == sorted([f"{CALENDAR_ID}.ics", "all.ics", "index.html", CALENDAR_ID])
     assert (tmp_path / "dist" / CALENDAR_ID / "holiday.ics").is_file()

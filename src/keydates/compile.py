@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from keydates import lock, page, site
+from keydates import listing, lock, page, site
 from keydates.load import Source
 from keydates.model import Stamp, Timeline
 from keydates.site import Published
@@ -115,6 +115,8 @@ def render_site(
     editions = page_editions(timeline, settings)
     extra = [tag for tag, _ in editions[1:]]
     files[site.PAGE] = page.render(published, settings.base_url, home, editions, "", _versions(files))
+    for calendar in timeline.calendars:
+        files[f"{calendar.id}.json"] = listing.calendar_json(calendar)
     for tag in extra:
         calendars = [calendar.in_language(tag) for calendar in timeline.calendars if tag in calendar.languages]
         edition = site.publish(calendars, stamps)

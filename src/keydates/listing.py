@@ -63,6 +63,33 @@ class Row:
         }
 
 
+OCCURRENCE_LIMIT = 1000  # per event in <calendar>.json
+OPEN_RULE_DAYS = 5 * 366  # how far <calendar>.json follows a rule with no end
+
+
+def calendar_json(calendar: Calendar) -> bytes:
+    """dist/<calendar>.json: every event with the fields of `list --format json`
+    and its occurrences (docs/calendar.schema.json)."""
+    events = []
+    for entry in sorted(calendar.entries, key=lambda e: e.order):
+        event = entry.event
+        open_rule = event.repeat and "COUNT=" not in event.repeat and "UNTIL=" not in event.repeat
+        horizon = event.first_day + timedelta(days=OPEN_RULE_DAYS) if open_rule else None
+        times, more = [], False
+        for start, end in occurrences(event):
+            row = Row(entry, start, end)
+            if len(times) == OCCURRENCE_LIMIT or (horizon and row.first_day > horizon):
+                more = True
+                break
+            item = row.as_dict()
+            times.append({"start": item["start"], "end": item["end"]})
+        record = Row(entry, event.start, event.end).as_dict()
+        record["occurrences"], record["more_occurrences"] = times, more
+        events.append(record)
+    document = {"calendar": calendar.id, "name": calendar.name, "language": calendar.language, "events": events}
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 def select(
     calendars: list[Calendar],
     today: date,

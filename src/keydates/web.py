@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
+JSON_TYPE = "application/json"
 CACHE_LIMIT = 64  # filtered feeds and per-host pages kept per site version
 
 
@@ -134,7 +135,7 @@ class App:
             # other languages' feeds (de/<calendar>.ics) with theirs.
             every = refresh.get(path) or refresh.get(path.split("/", 1)[0] + ".ics") or min(refresh.values())
             cache = f"public, max-age={int(every.total_seconds())}"
-            resources[path] = _resource(body, ICS_TYPE, modified, cache)
+            resources[path] = _resource(body, JSON_TYPE if path.endswith(".json") else ICS_TYPE, modified, cache)
         latest = max((r.modified for r in resources.values()), default=newest)
         return Snapshot(
             signature, published, stamps, resources, latest,
