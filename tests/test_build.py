@@ -32,7 +32,7 @@ def test_default_build_writes_one_file_per_calendar_and_all(tmp_path, monkeypatc
         assert len(strict.events) == 8
     assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == sorted([f"{CALENDAR_ID}.ics", f"{CALENDAR_ID}.json", "all.ics", "index.html", CALENDAR_ID, "de"])
     # The German edition: the same layout under de/ (docs/languages.md).
-    assert sorted(p.name for p in (tmp_path / "dist" / "de").iterdir()) == sorted([f"{CALENDAR_ID}.ics", "all.ics", "index.html", CALENDAR_ID])
+    assert sorted(p.name for p in (tmp_path / "dist" / "de").iterdir()) == sorted([f"{CALENDAR_ID}.ics", f"{CALENDAR_ID}.json", "all.ics", "index.html", CALENDAR_ID])
     assert (tmp_path / "dist" / CALENDAR_ID / "holiday.ics").is_file()
 
 

@@ -21,6 +21,10 @@ def test_default_timeline_json_matches_the_schema_and_list(tmp_path):
         row = next(r for r in rows if r["uid"] == record["uid"])
         assert {k: v for k, v in record.items() if k not in ("occurrences", "more_occurrences")} == row
     assert len(document["events"]) == 8 and document["language"] == "en"
+    german = json.loads((tmp_path / "dist" / "de" / "alibaba-qwen-cny-2026.json").read_text(encoding="utf-8"))
+    jsonschema.validate(german, SCHEMA)
+    assert german["language"] == "de" and [e["uid"] for e in german["events"]] == [e["uid"] for e in document["events"]]
+    assert next(e for e in german["events"] if e["id"] == "deepseek-v4")["title"] == "DeepSeek V4 erwartet"
 
 
 def test_repeating_events_list_their_occurrences(tmp_path):

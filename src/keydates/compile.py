@@ -120,6 +120,8 @@ def render_site(
     for tag in extra:
         calendars = [calendar.in_language(tag) for calendar in timeline.calendars if tag in calendar.languages]
         edition = site.publish(calendars, stamps)
+        for calendar in calendars:
+            files[f"{tag}/{calendar.id}.json"] = listing.calendar_json(calendar)
         parts = site.feed_parts(edition, stamps)
         for path, data in parts.items():
             files[f"{tag}/{path}"] = data
