@@ -6,6 +6,7 @@ time. Screenshots go to test-output/ for people to look at.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import struct
 import subprocess
@@ -113,7 +114,8 @@ def test_page_links_and_timeline_in_chromium(chromium, tmp_path, serve):
 
     # Subscribe links point at this server's feed.
     assert html.links("webcal")[0] == f"webcal://127.0.0.1:{server.port}/{CALENDAR_ID}.ics"
-    assert parse_qs(urlsplit(html.links("google")[0]).query)["cid"] == [html.links("webcal")[0]]
+    version = hashlib.sha256(server.request(f"/{CALENDAR_ID}.ics")[2]).hexdigest()[:12]
+    assert parse_qs(urlsplit(html.links("google")[0]).query)["cid"] == [html.links("webcal")[0] + f"?v={version}"]
     for client in ("outlook-com", "microsoft-365"):
         query = parse_qs(urlsplit(html.links(client)[0]).query)
         assert query == {"url": [feed_url], "name": ["Alibaba Qwen: Chinese New Year 2026"]}
@@ -177,3 +179,57 @@ def test_screenshots_phone_and_desktop_light_and_dark(chromium, tmp_path, serve)
         got_width, got_height, brightness = png_facts(OUTPUT / name)
         assert (got_width, got_height) == (width, height), name
         assert (brightness < 60) if dark else (brightness > 200), (name, brightness)
+
+
+KINDS = """\
+[calendar]
+name = { en = "Every kind of date", de = "Jede Art von Termin" }
+timezone = "Europe/Berlin"
+
+[[event]]
+id = "earnings"
+title = { en = "Quarterly earnings", de = "Quartalszahlen" }
+date = 2026-02-19
+repeat = "quarterly"
+count = 4
+url = "https://example.com/ir"
+
+[[event]]
+id = "holiday"
+title = { en = "Nine-day holiday", de = "Neun Tage frei" }
+start = 2026-02-15
+end = 2026-02-23
+
+[[event]]
+id = "model"
+title = { en = "Model release expected", de = "Modell erwartet" }
+when = "mid-march 2026"
+
+[[event]]
+id = "fair"
+title = { en = "Trade fair", de = "Messe" }
+date = 2026-03-10
+status = "cancelled"
+"""
+
+
+def test_every_kind_of_date_in_english_and_german_at_both_sizes(chromium, tmp_path):
+    """Screenshots to look at (test-output/kinds-*.png); the DOM after the script ran has every event's links."""
+    event_file(tmp_path, KINDS)
+    assert run("build", tmp_path / "events", "-o", tmp_path / "dist", "--base-url", "https://example.org/cal/").exit_code == 0
+    pages = {"en": tmp_path / "dist" / "index.html", "de": tmp_path / "dist" / "de" / "index.html"}
+    shots = {
+        f"kinds-{lang}-{name}.png": (path.as_uri(), size, False)
+        for lang, path in pages.items() for name, size in (("phone", PHONE), ("desktop", (1280, 800)))
+    }
+    screenshots(tmp_path, shots)
+    for name, (_, size, _) in shots.items():
+        assert png_facts(OUTPUT / name)[:2] == size, name
+    for lang, path in pages.items():
+        html = dump_dom(tmp_path, path.as_uri())
+        assert html.elements[0] == ("html", {"lang": lang})
+        items = {a["id"]: a for t, a in html.elements if t == "li" and "id" in a}
+        assert set(items) == {"earnings", "holiday", "model", "fair"}
+        assert "cancelled" in items["fair"]["class"].split()
+        assert len(html.links("add-google")) == len(html.links("add-outlook")) == 4
+        assert {m["class"].split()[1] for m in marks(html, "test")} == {"mark-day", "mark-span", "mark-window"}

@@ -17,12 +17,15 @@ def test_default_build_writes_one_file_per_calendar_and_all(tmp_path, in_tmp):
         f"{CALENDAR_ID}: 8 events -> dist/{CALENDAR_ID}.ics",
         "all: 8 events -> dist/all.ics",
         "page: dist/index.html (with 12 per-tag feeds)",
+        "de: the same in language 'de' -> dist/de",
         "changes: no changes",
     ]
     for name in (f"{CALENDAR_ID}.ics", "all.ics"):
         lenient, strict = parse((tmp_path / "dist" / name).read_bytes())
         assert len(strict.events) == 8
-    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == sorted([f"{CALENDAR_ID}.ics", "all.ics", "index.html", "changes.atom", CALENDAR_ID, ".keydates-manifest.json"])
+    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == sorted([f"{CALENDAR_ID}.ics", f"{CALENDAR_ID}.json", "all.ics", "index.html", "changes.atom", CALENDAR_ID, "de", ".keydates-manifest.json"])
+    # The German edition: the same layout under de/ (docs/languages.md).
+    assert sorted(p.name for p in (tmp_path / "dist" / "de").iterdir()) == sorted([f"{CALENDAR_ID}.ics", f"{CALENDAR_ID}.json", "all.ics", "index.html", CALENDAR_ID])
     assert (tmp_path / "dist" / CALENDAR_ID / "holiday.ics").is_file()
 
 
@@ -46,8 +49,8 @@ def test_editing_a_title_changes_only_that_event(tmp_path, in_tmp):
     events = copy_events(tmp_path)
     run("build", "-o", "before")
     source = events / f"{CALENDAR_ID}.toml"
-    source.write_text(source.read_text().replace('title = "Alibaba quarterly results"', 'title = "Alibaba December-quarter results"'))
-    result = run("build", "-o", "after", env={"SOURCE_DATE_EPOCH": "1771000000"})  # 2026-02-13T16:26:40Z
+    source.write_text(source.read_text().replace('title.en = "Alibaba quarterly results"', 'title.en = "Alibaba December-quarter results"'))
+    result = run("build", "-o", "after", env={"SOURCE_DATE_EPOCH": "1800000000"})  # 2027-01-15T08:00:00Z, after the lock's stamps
     assert result.exit_code == 0
     assert "updated events/keydates.lock (1 event changed)" in result.stdout
     before = vevents((tmp_path / "before" / f"{CALENDAR_ID}.ics").read_bytes())
@@ -61,7 +64,7 @@ def test_editing_a_title_changes_only_that_event(tmp_path, in_tmp):
         if key == uid:
             assert changed == {"SUMMARY", "SEQUENCE", "DTSTAMP", "LAST-MODIFIED"}
             assert new["SEQUENCE"] == old["SEQUENCE"] + 1
-            assert new["LAST-MODIFIED"].dt.isoformat() == "2026-02-13T16:26:40+00:00"
+            assert new["LAST-MODIFIED"].dt.isoformat() == "2027-01-15T08:00:00+00:00"
         else:
             assert changed == set(), key
 

@@ -118,12 +118,12 @@ def test_unwritable_output_folder(tmp_path, in_tmp):
 def test_broken_edit_keeps_the_published_feed(tmp_path, in_tmp):
     path = event_file(tmp_path, GOOD)
     assert run("build").exit_code == 0
-    before = {p.name: p.read_bytes() for p in (tmp_path / "dist").iterdir()}
+    before = {p: p.read_bytes() for p in (tmp_path / "dist").rglob("*") if p.is_file()}  # per-event files in dist/test/event/
     lock_before = (tmp_path / "events" / "keydates.lock").read_bytes()
     path.write_text(path.read_text().replace("2026-02-06", "2026-02-31"))
     result = run("build")
     assert result.exit_code == 1
-    assert {p.name: p.read_bytes() for p in (tmp_path / "dist").iterdir()} == before
+    assert {p: p.read_bytes() for p in (tmp_path / "dist").rglob("*") if p.is_file()} == before
     assert (tmp_path / "events" / "keydates.lock").read_bytes() == lock_before
 
 

@@ -70,7 +70,7 @@ def test_timed_events_show_time_and_zone(tmp_path):
 
     path = event_file(tmp_path, '[[event]]\nid = "call"\ntitle = "Call"\nstart = 2026-02-19T20:00:00\nduration = "90m"\n')
     result = run("list", path, *TODAY)
-    assert "Thu 19 Feb 2026, 20:00–21:30 Asia/Shanghai  Call" in result.stdout
+    assert "Thu, 19 Feb 2026, 20:00–21:30 Asia/Shanghai  Call" in result.stdout  # Babel, en_001
     rows = json.loads(run("list", path, "--format", "json", *TODAY).stdout)
     assert (rows[0]["start"], rows[0]["end"], rows[0]["all_day"]) == ("2026-02-19T20:00:00+08:00", "2026-02-19T21:30:00+08:00", False)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -41,7 +42,9 @@ def test_subscribe_links_with_a_base_url(tmp_path):
     assert html.links("webcal")[0] == f"webcal://example.org/cal/{CALENDAR_ID}.ics"
     google = urlsplit(html.links("google")[0])
     assert (google.netloc, google.path) == ("calendar.google.com", "/calendar/r")
-    assert parse_qs(google.query) == {"cid": [f"webcal://example.org/cal/{CALENDAR_ID}.ics"]}
+    # Google caches feeds per URL: ?v= is the feed's content, so a new version is a new URL.
+    version = hashlib.sha256((tmp_path / "dist" / f"{CALENDAR_ID}.ics").read_bytes()).hexdigest()[:12]
+    assert parse_qs(google.query) == {"cid": [f"webcal://example.org/cal/{CALENDAR_ID}.ics?v={version}"]}
     for client, host in (("outlook-com", "outlook.live.com"), ("microsoft-365", "outlook.office.com")):
         link = urlsplit(html.links(client)[0])
         assert (link.netloc, link.path) == (host, "/calendar/0/addfromweb")

@@ -188,7 +188,7 @@ def test_reminders(tmp_path):
         alarms = [c for c in events[uid].subcomponents if c.name == "VALARM"]
         for alarm in alarms:
             assert alarm["ACTION"] == "DISPLAY"
-            assert str(alarm["DESCRIPTION"]) == str(events[uid]["SUMMARY"])
+            assert str(alarm["DESCRIPTION"]) == "Reminder: " + str(events[uid]["SUMMARY"])  # describe.reminder_text
         return [alarm["TRIGGER"].dt for alarm in alarms]
 
     assert triggers("earnings.repeats@keydates") == [timedelta(days=-1)]  # calendar default

@@ -11,8 +11,8 @@ from conftest import copy_events, event_file, run, start_server, vevents
 
 CALENDAR_ID = "alibaba-qwen-cny-2026"
 FEED = f"/{CALENDAR_ID}.ics"
-OLD_TITLE = 'title = "Qwen New Year campaign starts"'
-NEW_TITLE = 'title = "Qwen New Year campaign begins"'
+OLD_TITLE = 'title.en = "Qwen New Year campaign starts"'
+NEW_TITLE = 'title.en = "Qwen New Year campaign begins"'
 
 
 @pytest.fixture

@@ -12,13 +12,13 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from xml.sax.saxutils import escape, quoteattr
 
-from keydates.describe import change_text
+from keydates.describe import Language, change_text, say
 from keydates.model import ChangeEntry
 
 LIMIT = 50  # entries in the feed, newest first
 
 
-def render(entries: Iterable[ChangeEntry], title: str, base_url: str | None, since: datetime | None, page: str = "index.html") -> bytes:
+def render(entries: Iterable[ChangeEntry], title: str, base_url: str | None, since: datetime | None, lang: Language, page: str = "index.html") -> bytes:
     """The Atom document for `entries` (any order; newest first in the feed).
 
     `since`: the feed's time while it has no entry (the newest LAST-MODIFIED).
@@ -28,11 +28,12 @@ def render(entries: Iterable[ChangeEntry], title: str, base_url: str | None, sin
     # known, else from its title.
     feed_id = f"{base_url}changes.atom" if base_url else "urn:keydates:changes:" + hashlib.sha256(title.encode("utf-8")).hexdigest()[:16]
     home = base_url or "./"
+    heading = say(lang, "Changes: {title}", title=title)
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom">',
         f"  <id>{escape(feed_id)}</id>",
-        f"  <title>{escape('Changes: ' + title)}</title>",
+        f"  <title>{escape(heading)}</title>",
         f"  <updated>{_time(ordered[0].at if ordered else since or datetime(1970, 1, 1, tzinfo=timezone.utc))}</updated>",
         "  <author><name>keydates</name></author>",
         "  <generator>keydates</generator>",
@@ -41,10 +42,10 @@ def render(entries: Iterable[ChangeEntry], title: str, base_url: str | None, sin
     if base_url:
         lines.append(f'  <link rel="self" type="application/atom+xml" href={quoteattr(base_url + "changes.atom")}/>')
     for entry in ordered:
-        texts = [change_text(item) for item in entry.items]
+        texts = [change_text(item, lang) for item in entry.items]
         if entry.more:
-            texts.append(f"and {entry.more} more changes")
-        headline = texts[0] if len(texts) == 1 else f"{len(entry.items) + entry.more} changes: {texts[0]}; …"
+            texts.append(say(lang, "and {count} more changes", count=entry.more))
+        headline = texts[0] if len(texts) == 1 else say(lang, "{count} changes: {first}; …", count=len(entry.items) + entry.more, first=texts[0])
         first = entry.items[0] if entry.items else None
         link = home + page + (f"#event-{first.id}" if first is not None and first.kind != "removed" else "")
         lines += [

@@ -12,7 +12,7 @@ import click
 
 from keydates import __version__, diff, listing, lock, site, web
 from keydates.build import DEFAULT_OUTPUT, build
-from keydates.compile import Settings, compile_site
+from keydates.compile import Settings, compile_site, page_editions
 from keydates.errors import InputError, plural
 from keydates.load import read_folders, read_sources
 from keydates.validate import validate
@@ -65,6 +65,8 @@ def build_command(paths: tuple[Path, ...], outside: bool, output: Path, frozen: 
     for item in compiled.published:
         click.echo(f"{item.feed.id}: {plural(len(item.feed.entries), 'event')} -> {output / item.path}")
     click.echo(f"page: {output / site.PAGE} (with {plural(compiled.tag_feeds, 'per-tag feed')})")
+    for tag, folder in page_editions(compiled.timeline, settings)[1:]:
+        click.echo(f"{tag}: the same in language {tag!r} -> {output / folder}")
     for update in compiled.stale_locks:
         changed = f"{plural(len(update.changed), 'event')} changed" if update.changed else "its format or the files it records"
         click.echo(f"updated {update.path} ({changed})")

@@ -8,13 +8,15 @@ the caller and the clock comes in `Settings.now`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from keydates import atom, page, site, stamps
+from keydates import atom, listing, page, site, stamps
+from keydates.describe import language
 from keydates.load import FolderState, Source
 from keydates.model import Stamp, Timeline
 from keydates.site import Published
@@ -36,6 +38,7 @@ class Settings:
 
     now: datetime  # the time given to new or changed events
     base_url: str | None = None  # where the site is published, for the page's links
+    language: str = "en"  # for calendars that set none, and the page (docs/languages.md)
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,12 @@ class Site:
         return sum(len(item.tags) for item in self.published)
 
 
+def page_language(timeline: Timeline, settings: Settings) -> str:
+    """The page speaks its calendars' language when they share one, else the site's."""
+    languages = {calendar.language for calendar in timeline.calendars}
+    return languages.pop() if len(languages) == 1 else settings.language
+
+
 def compile_site(
     sources: list[Source], folders: Mapping[Path, FolderState], settings: Settings, progress: Progress = no_progress
 ) -> Site:
@@ -76,12 +85,66 @@ def compile_site(
     `progress(total)` is entered before rendering, with the number of events
     to render; what it yields is called with the number of each batch done.
     """
-    timeline = validate(sources)
+    timeline = validate(sources, settings.language)
     planned = stamps.plan(timeline.calendars, folders, settings.now)
-    published = site.publish(timeline.calendars, planned.stamps)
     with progress(timeline.event_count) as advance:
-        files: dict[str, bytes | list[bytes]] = site.feed_parts(published, planned.stamps, advance)
-    files[site.PAGE] = page.render(published, settings.base_url)
+        published, files = render_site(timeline, planned.stamps, settings, advance)
     newest = max((item.modified for item in published if item.modified), default=None)
-    files[site.CHANGES] = atom.render(planned.entries, site.site_title(published), settings.base_url, newest)
+    home = language(page_language(timeline, settings))
+    files[site.CHANGES] = atom.render(planned.entries, site.site_title(published), settings.base_url, newest, home)
     return Site(timeline, published, planned, files)
+
+
+def other_languages(timeline: Timeline) -> list[str]:
+    """The languages calendars offer besides their own: each gets a folder of its own."""
+    return sorted({tag for calendar in timeline.calendars for tag in calendar.languages[1:]})
+
+
+def page_editions(timeline: Timeline, settings: Settings) -> list[tuple[str, str]]:
+    """The site's pages by language, (tag, folder): index.html first, then de/index.html..."""
+    home = page_language(timeline, settings)
+    return [(home, "")] + [(tag, f"{tag}/") for tag in other_languages(timeline) if tag != home]
+
+
+def render_site(
+    timeline: Timeline, stamps: Mapping[str, Stamp], settings: Settings, advance: Callable[[int], None] | None = None,
+) -> tuple[list[Published], dict[str, bytes | list[bytes]]]:
+    """The published feeds and every file: feeds, tag feeds, per-event files, pages.
+
+    A calendar with text in other languages is published again in each,
+    under `<language>/` with the same layout (de/<id>.ics, de/<id>/<tag>.ics,
+    de/index.html...) and the same UIDs, so switching language updates
+    events rather than duplicating them. Those folders hold the calendars
+    that offer that language.
+    """
+    published = site.publish(timeline.calendars, stamps)
+    files: dict[str, bytes | list[bytes]] = dict(site.feed_parts(published, stamps, advance))
+    home = page_language(timeline, settings)
+    editions = page_editions(timeline, settings)
+    extra = [tag for tag, _ in editions[1:]]
+    files[site.PAGE] = page.render(published, settings.base_url, home, editions, "", _versions(files))
+    for calendar in timeline.calendars:
+        files[f"{calendar.id}.json"] = listing.calendar_json(calendar)
+    for tag in extra:
+        calendars = [calendar.in_language(tag) for calendar in timeline.calendars if tag in calendar.languages]
+        edition = site.publish(calendars, stamps)
+        for calendar in calendars:
+            files[f"{tag}/{calendar.id}.json"] = listing.calendar_json(calendar)
+        parts = site.feed_parts(edition, stamps)
+        for path, data in parts.items():
+            files[f"{tag}/{path}"] = data
+        base = settings.base_url + f"{tag}/" if settings.base_url else None
+        files[f"{tag}/{site.PAGE}"] = page.render(edition, base, tag, editions, f"{tag}/", _versions(parts))
+    return published, files
+
+
+def _versions(files: Mapping[str, bytes | list[bytes]]) -> dict[str, str]:
+    """A short hash of each feed's bytes, for the page's `?v=` (Google caches feeds per URL)."""
+    result = {}
+    for path, data in files.items():
+        if path.endswith(".ics") and "/event/" not in path:
+            digest = hashlib.sha256()
+            for piece in [data] if isinstance(data, bytes) else data:
+                digest.update(piece)
+            result[path] = digest.hexdigest()[:12]
+    return result

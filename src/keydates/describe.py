@@ -1,107 +1,234 @@
 """How a date is told to people: one wording for the page, the list and the feed.
 
-Pure: from the model only.
+Every generated word comes from the gettext catalogs in `locale/` (Babel), and
+every date is formatted by Babel for the language, so adding a language is
+adding a catalog (docs/languages.md). Pure: from the model only.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
+from importlib.resources import files
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_interval, format_skeleton
+from babel.support import NullTranslations, Translations
 
 from zoneinfo import ZoneInfo
 
 from keydates.model import ChangeItem, Event, Summary, last_day
+from keydates.when import parse_window
+
+DOMAIN = "keydates"
+DEFAULT_LANGUAGE = "en"
+# Plain English writes dates day first, as keydates always has (19 Feb
+# 2026): CLDR's international English. `en-US` gives Feb 19, 2026.
+DATE_LOCALES = {"en": "en_001"}
 
 
-def full_day(day: date) -> str:
-    """'Thu 19 Feb 2026'."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
+def catalog_languages() -> tuple[str, ...]:
+    """The languages with a catalog in locale/."""
+    folder = files("keydates") / "locale"
+    return tuple(sorted(entry.name for entry in folder.iterdir() if (entry / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file()))
 
 
-def day_range(first: date, last: date) -> str:
+@dataclass(frozen=True)
+class Language:
+    """A language's words (its catalog) and its way of writing dates (its Babel locale)."""
+
+    code: str  # a BCP 47 tag: en, de, en-US
+    locale: Locale
+    translations: NullTranslations
+
+    def gettext(self, message: str) -> str:
+        return self.translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.translations.ngettext(singular, plural, n)
+
+
+def language_tag(text: str) -> str:
+    """The BCP 47 form of a language name (de, de-AT); ValueError if Babel or the catalogs don't know it."""
+    try:
+        locale = Locale.parse(text.replace("-", "_"))
+    except (ValueError, TypeError, UnknownLocaleError):
+        raise ValueError(f"{text!r} is not a language keydates knows; use a tag such as {', '.join(map(repr, catalog_languages()))}") from None
+    if locale.language not in catalog_languages():
+        raise ValueError(f"there is no catalog for {text!r}: keydates speaks {', '.join(catalog_languages())} (docs/languages.md says how to add one)")
+    return "-".join(part for part in (locale.language, locale.script, locale.territory) if part)
+
+
+@cache
+def language(code: str = DEFAULT_LANGUAGE) -> Language:
+    """The Language for a tag from language_tag()."""
+    locale = Locale.parse(DATE_LOCALES.get(code, code.replace("-", "_")))
+    translations = Translations.load(str(files("keydates") / "locale"), [code.replace("-", "_"), code.split("-")[0]], DOMAIN)
+    return Language(code, locale, translations)
+
+
+def language_name(tag: str) -> str:
+    """A language's name in that language, for a language switch: 'Deutsch', 'English'."""
+    name = Locale.parse(tag.replace("-", "_")).get_display_name() or tag
+    return name[:1].upper() + name[1:]
+
+
+def say(lang: Language, message: str, **values) -> str:
+    """A message from the catalog, its {fields} filled in."""
+    return lang.gettext(message).format(**values)
+
+
+def full_day(day: date, lang: Language) -> str:
+    """'Thu, 19 Feb 2026', 'Do., 19. Feb. 2026'."""
+    return format_skeleton("yMMMEd", day, locale=lang.locale)
+
+
+def day_range(first: date, last: date, lang: Language) -> str:
     """Days first..last (inclusive): '19 Feb 2026', '15–23 Feb 2026', '28 Jan – 3 Feb 2026'."""
     if first == last:
-        return f"{first.day} {first:%b %Y}"
-    if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}–{last.day} {last:%b %Y}"
-    if first.year == last.year:
-        return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
-    return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+        return format_skeleton("yMMMd", first, locale=lang.locale)
+    return format_interval(first, last, "yMMMd", locale=lang.locale)
 
 
-def when_text(event: Event, start: date | datetime | None = None, end: date | datetime | None = None) -> str:
+def short_day_range(first: date, last: date, lang: Language) -> str:
+    """Days without the year, for the timeline's labels: '15 Feb', '15–23 Feb'."""
+    if first == last:
+        return format_skeleton("MMMd", first, locale=lang.locale)
+    return format_interval(first, last, "MMMd", locale=lang.locale)
+
+
+def month_name(day: date, lang: Language, year: bool = False) -> str:
+    """'Feb', or 'Feb 2026' with the year: the timeline's month labels."""
+    return format_skeleton("yMMM" if year else "MMM", day, locale=lang.locale)
+
+
+def moment_text(moment: datetime, lang: Language) -> str:
+    """A UTC time: '2 Feb 2026, 02:40 UTC'."""
+    # The locale's way of joining a date and a time ('{1}, {0}' in English).
+    joined = lang.locale.datetime_formats["medium"].format(_time(moment, lang), format_skeleton("yMMMd", moment, locale=lang.locale))
+    return say(lang, "{time} UTC", time=joined)
+
+
+def year_text(day: date, lang: Language) -> str:
+    return format_skeleton("y", day, locale=lang.locale)
+
+
+def window_phrase(phrase: str, lang: Language) -> str:
+    """A window phrase ('mid-February 2026') in the language ('Mitte Februar 2026')."""
+    window = parse_window(phrase)
+    year = str(window.first.year)
+    if window.month:
+        month = lang.locale.months["format"]["wide"][window.month]
+        if window.part == "early":
+            return say(lang, "early-{month} {year}", month=month, year=year)
+        if window.part == "mid":
+            return say(lang, "mid-{month} {year}", month=month, year=year)
+        if window.part == "late":
+            return say(lang, "late-{month} {year}", month=month, year=year)
+        return format_skeleton("yMMMM", window.first, locale=lang.locale)
+    if window.period == "Q":
+        return say(lang, "Q{number} {year}", number=window.number, year=year)
+    if window.period == "H":
+        return say(lang, "H{number} {year}", number=window.number, year=year)
+    return year
+
+
+def _time(moment: datetime, lang: Language) -> str:
+    return format_skeleton("Hm", moment, locale=lang.locale)
+
+
+def when_text(event: Event, lang: Language, start: date | datetime | None = None, end: date | datetime | None = None) -> str:
     """The date of an event, or of one occurrence [start, end), as a person writes it."""
     start = event.start if start is None else start
     end = event.end if end is None else end
     if event.window:
-        return f"{event.window} (some time from {day_range(start, last_day(start, end))})"
+        span = day_range(start, last_day(start, end), lang)
+        return say(lang, "{window} (some time from {span})", window=window_phrase(event.window, lang), span=span)
     if not isinstance(start, datetime):
         last = last_day(start, end)
-        return full_day(start) if last == start else day_range(start, last)
+        return full_day(start, lang) if last == start else day_range(start, last, lang)
     zone = event.timezone or start.strftime("UTC%z")
     if end.date() == start.date():
-        return f"{full_day(start.date())}, {start:%H:%M}–{end:%H:%M} {zone}"
-    return f"{full_day(start.date())} {start:%H:%M} – {full_day(end.date())} {end:%H:%M} {zone}"
+        return f"{full_day(start.date(), lang)}, {_time(start, lang)}–{_time(end, lang)} {zone}"
+    return f"{full_day(start.date(), lang)} {_time(start, lang)} – {full_day(end.date(), lang)} {_time(end, lang)} {zone}"
 
 
-def window_note(event: Event) -> str:
+def window_note(event: Event, lang: Language) -> str:
     """The sentence that opens a window's description: an expectation, not a date."""
-    span = day_range(event.start, event.end - timedelta(days=1))
+    span = day_range(event.start, event.end - timedelta(days=1), lang)
+    window = window_phrase(event.window, lang)
     if event.status == "tentative":
-        return f"Expected {event.window} (some time from {span}; the exact date is not known)."
-    return f"Date: {event.window} (some time from {span}; the exact day is not given)."
+        return say(lang, "Expected {window} (some time from {span}; the exact date is not known).", window=window, span=span)
+    return say(lang, "Date: {window} (some time from {span}; the exact day is not given).", window=window, span=span)
 
 
-def description(event: Event) -> str:
+def description(event: Event, lang: Language) -> str:
     """The DESCRIPTION text: window note, the user's text, the source link.
 
     The link is repeated here because Google and Outlook don't show URL.
     """
     parts = []
     if event.window:
-        parts.append(window_note(event))
+        parts.append(window_note(event, lang))
     if event.description:
         parts.append(event.description)
     if event.url:
-        parts.append(f"Source: {event.url}")
+        parts.append(say(lang, "Source: {url}", url=event.url))
     return "\n\n".join(parts)
 
 
-def summary_when(info: Summary) -> str:
+def reminder_text(event: Event, lang: Language) -> str:
+    """A reminder's DESCRIPTION (RFC 5545 3.6.6 requires one), which apps show as the alert."""
+    return say(lang, "Reminder: {title}", title=event.title)
+
+
+def summary_when(info: Summary, lang: Language) -> str:
     """The dates of an event as a change message quotes them (from the lock's summary)."""
     start, end = _iso(info.start), _iso(info.end)
     if info.window:
-        return info.window
+        return window_phrase(info.window, lang)
     if not isinstance(start, datetime):
-        return day_range(start, last_day(start, end))
+        return day_range(start, last_day(start, end), lang)
     if info.timezone:
         zone = ZoneInfo(info.timezone)
         start, end = start.astimezone(zone), end.astimezone(zone)
     label = info.timezone or start.strftime("UTC%z")
     if end.date() == start.date():
-        return f"{full_day(start.date())}, {start:%H:%M}–{end:%H:%M} {label}"
-    return f"{full_day(start.date())} {start:%H:%M} – {full_day(end.date())} {end:%H:%M} {label}"
+        return f"{full_day(start.date(), lang)}, {_time(start, lang)}–{_time(end, lang)} {label}"
+    return f"{full_day(start.date(), lang)} {_time(start, lang)} – {full_day(end.date(), lang)} {_time(end, lang)} {label}"
 
 
-def change_text(item: ChangeItem) -> str:
+def change_text(item: ChangeItem, lang: Language) -> str:
     """One change as a sentence: 'Alibaba quarterly results moved from 19 Feb 2026 to 26 Feb 2026'."""
     new, old = item.new, item.old
     if item.kind == "removed":
-        return f"Removed: {old.title} ({summary_when(old)})" if old else f"Removed: {item.id}"
+        if old is None:
+            return say(lang, "Removed: {title}", title=item.id)
+        return say(lang, "Removed: {title} ({when})", title=old.title, when=summary_when(old, lang))
     if item.kind == "cancelled":
-        return f"Cancelled: {new.title} ({summary_when(new)})"
-    if item.kind in ("added", "restored") or old is None:
-        return f"{'New' if item.kind == 'added' else 'Back'}: {new.title}, {summary_when(new)}"
-    text = new.title
+        return say(lang, "Cancelled: {title} ({when})", title=new.title, when=summary_when(new, lang))
+    if item.kind == "restored":
+        return say(lang, "Back: {title}, {when}", title=new.title, when=summary_when(new, lang))
+    if item.kind == "added" or old is None:
+        return say(lang, "New: {title}, {when}", title=new.title, when=summary_when(new, lang))
+    title = new.title
     if old.title != new.title:
-        text += f" (renamed from {old.title!r})"
+        title = say(lang, "{title} (renamed from “{old}”)", title=new.title, old=old.title)
     if (old.start, old.end, old.window) != (new.start, new.end, new.window):
-        text += f" moved from {summary_when(old)} to {summary_when(new)}"
-    elif old.status != new.status:
-        text += f" is now {new.status}"
-    elif old.title == new.title:
-        text += f" ({summary_when(new)}): details updated"
-    return text
+        return say(lang, "{title} moved from {old} to {new}", title=title, old=summary_when(old, lang), new=summary_when(new, lang))
+    if old.status != new.status:
+        return say(lang, "{title} is now {status}", title=title, status=status_word(new.status, lang))
+    if old.title != new.title:
+        return title
+    return say(lang, "{title} ({when}): details updated", title=title, when=summary_when(new, lang))
+
+
+def status_word(status: str, lang: Language) -> str:
+    words = {"confirmed": lang.gettext("confirmed"), "tentative": lang.gettext("tentative"), "cancelled": lang.gettext("cancelled")}
+    return words.get(status, status)
 
 
 def _iso(text: str) -> date | datetime:
     return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+

@@ -20,7 +20,7 @@ import icalendar
 
 from keydates import lock
 from keydates.compile import Settings, Site, compile_site
-from keydates.describe import day_range, full_day, summary_when
+from keydates.describe import day_range, full_day, language, summary_when
 from keydates.errors import KeydatesError, plural
 from keydates.load import LOCK_NAME, SERVED_NAME, FolderState, Source, parse_source, read_folders, read_sources
 from keydates.model import Summary
@@ -29,6 +29,7 @@ FORMATS = ("text", "json")
 FIELDS = ("title", "when", "repeat", "except", "status", "location", "description", "url", "tags", "reminders")
 KINDS = ("added", "removed", "cancelled", "changed")
 MARKS = {"added": "+", "removed": "-", "cancelled": "x", "changed": "~"}
+EN = language("en")  # the command line speaks English
 
 
 @dataclass(frozen=True)
@@ -245,11 +246,11 @@ def _ics_view(event) -> View:
 
 def _when(start, end) -> str:
     if not isinstance(start, datetime):
-        return day_range(start, end - timedelta(days=1) if end > start else start)
+        return day_range(start, end - timedelta(days=1) if end > start else start, EN)
     label = getattr(start.tzinfo, "key", None) or start.strftime("UTC%z")
     if end.date() == start.date():
-        return f"{full_day(start.date())}, {start:%H:%M}–{end:%H:%M} {label}"
-    return f"{full_day(start.date())} {start:%H:%M} – {full_day(end.date())} {end:%H:%M} {label}"
+        return f"{full_day(start.date(), EN)}, {start:%H:%M}–{end:%H:%M} {label}"
+    return f"{full_day(start.date(), EN)} {start:%H:%M} – {full_day(end.date(), EN)} {end:%H:%M} {label}"
 
 
 def _lock_views(sources: list[Source]) -> Feeds:
@@ -273,7 +274,7 @@ def _add_lock_views(feeds: Feeds, data: lock.LockData) -> None:
         views = feeds.setdefault(f"{calendar.id}.ics", {})
         for record in calendar.events.values():
             info: Summary | None = record.summary
-            fields = {"title": info.title, "when": summary_when(info), "status": info.status} if info else {}
+            fields = {"title": info.title, "when": summary_when(info, EN), "status": info.status} if info else {}
             start = date.fromisoformat(info.start[:10]) if info else None
             views[record.uid] = View(record.uid, info.title if info else record.id, fields, record.stamp.sequence, start)
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from icalendar import vDuration
 
-from keydates.describe import description
+from keydates.describe import DEFAULT_LANGUAGE, description, language, reminder_text
 from keydates.model import Entry, Event, Feed, Stamp
 from keydates.recurrence import occurrences
 from keydates.vtimezone import vtimezone_lines
@@ -86,7 +86,7 @@ def render_events(
     blocks = []
     for entry in entries:
         uid = entry.uid
-        blocks.append(_event_block(uid, entry.event, stamps[uid]))
+        blocks.append(_event_block(uid, entry.event, stamps[uid], entry.language))
         if advance and len(blocks) % PROGRESS_STEP == 0:
             advance(PROGRESS_STEP)
     if advance:
@@ -102,6 +102,14 @@ def assemble(feed: Feed, blocks: list[bytes], zoned: Iterable[Event]) -> list[by
     its bytes rather than each holding a joined copy.
     """
     return [_encode(_calendar_head(feed)), _encode(_timezones(zoned)), *blocks, b"END:VCALENDAR\r\n"]
+
+
+def event_file(block: bytes, event: Event) -> list[bytes]:
+    """One event alone, to import once: its VEVENT (from render_events) with the
+    VTIMEZONE it needs, and no calendar name, so that clients add it to a
+    calendar of the user's rather than making a new one."""
+    head = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
+    return [_encode(head), _encode(_timezones([event] if event.timezone else [])), block, b"END:VCALENDAR\r\n"]
 
 
 def _encode(lines: Iterable[str]) -> bytes:
@@ -120,10 +128,10 @@ def _calendar_head(feed: Feed) -> Iterator[str]:
     yield "CALSCALE:GREGORIAN"
     yield "METHOD:PUBLISH"  # not REQUEST: Outlook would treat it as an invitation
     # Google reads only X-WR-CALNAME, RFC 7986 clients NAME: write both.
-    yield f"NAME:{escape_text(feed.name)}"
+    yield f"NAME{_language_param(feed.language)}:{escape_text(feed.name)}"
     yield f"X-WR-CALNAME:{escape_text(feed.name)}"
     if feed.description:
-        yield f"DESCRIPTION:{escape_text(feed.description)}"
+        yield f"DESCRIPTION{_language_param(feed.language)}:{escape_text(feed.description)}"
         yield f"X-WR-CALDESC:{escape_text(feed.description)}"
     if feed.url:
         yield f"SOURCE;VALUE=URI:{feed.url}"
@@ -131,7 +139,7 @@ def _calendar_head(feed: Feed) -> Iterator[str]:
     yield f"X-PUBLISHED-TTL:{refresh}"
 
 
-def _event_block(uid: str, event: Event, stamp: Stamp) -> bytes:
+def _event_block(uid: str, event: Event, stamp: Stamp, tag: str = DEFAULT_LANGUAGE) -> bytes:
     """One VEVENT as bytes, CRLF after every line.
 
     Lines that carry the user's text go through fold(); the rest have a fixed
@@ -139,6 +147,8 @@ def _event_block(uid: str, event: Event, stamp: Stamp) -> bytes:
     saved a fifth of rendering at 100,000 events.
     """
     modified = _utc(stamp.modified)
+    lang = language(tag)
+    param = _language_param(tag)
     lines = [
         "BEGIN:VEVENT",
         fold(f"UID:{escape_text(uid)}"),
@@ -146,7 +156,7 @@ def _event_block(uid: str, event: Event, stamp: Stamp) -> bytes:
         f"CREATED:{_utc(stamp.created)}",
         f"LAST-MODIFIED:{modified}",
         f"SEQUENCE:{stamp.sequence}",
-        fold(f"SUMMARY:{escape_text(event.title)}"),
+        fold(f"SUMMARY{param}:{escape_text(event.title)}"),
         fold(_when("DTSTART", event.start, event.timezone, event.repeat)),
         fold(_when("DTEND", event.end, event.timezone, event.repeat)),  # always: Outlook needs it
     ]
@@ -155,11 +165,11 @@ def _event_block(uid: str, event: Event, stamp: Stamp) -> bytes:
         # One date per line: some readers take only the first of a list.
         for day in event.exceptions:
             lines.append(fold(_when("EXDATE", day, event.timezone, event.repeat)))
-    text = description(event)
+    text = description(event, lang)
     if text:
-        lines.append(fold(f"DESCRIPTION:{escape_text(text)}"))
+        lines.append(fold(f"DESCRIPTION{param}:{escape_text(text)}"))
     if event.location:
-        lines.append(fold(f"LOCATION:{escape_text(event.location)}"))
+        lines.append(fold(f"LOCATION{param}:{escape_text(event.location)}"))
     if event.url:
         lines.append(fold(f"URL:{event.url}"))  # a URI: not TEXT-escaped (RFC 5545 3.3.13)
     if event.tags:
@@ -170,12 +180,20 @@ def _event_block(uid: str, event: Event, stamp: Stamp) -> bytes:
         lines += [
             "BEGIN:VALARM",
             "ACTION:DISPLAY",
-            fold(f"DESCRIPTION:{escape_text(event.title)}"),
+            fold(f"DESCRIPTION{param}:{escape_text(reminder_text(event, lang))}"),
             f"TRIGGER:{_duration(trigger)}",
             "END:VALARM",
         ]
     lines.append("END:VEVENT\r\n")
     return "\r\n".join(lines).encode("utf-8")
+
+
+def _language_param(tag: str) -> str:
+    """';LANGUAGE=de' for text in a language other than English (RFC 5545 3.2.10).
+
+    English text is left unmarked, as feeds have always been written.
+    """
+    return "" if tag == DEFAULT_LANGUAGE else f";LANGUAGE={tag}"
 
 
 @lru_cache(maxsize=1024)  # a timeline uses a few tags in a few combinations

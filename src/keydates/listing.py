@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from keydates.describe import when_text
+from keydates.describe import language, when_text
 from keydates.model import Calendar, Entry, last_day, order_key
 from keydates.recurrence import occurrences
 
@@ -63,6 +63,33 @@ class Row:
         }
 
 
+OCCURRENCE_LIMIT = 1000  # per event in <calendar>.json
+OPEN_RULE_DAYS = 5 * 366  # how far <calendar>.json follows a rule with no end
+
+
+def calendar_json(calendar: Calendar) -> bytes:
+    """dist/<calendar>.json: every event with the fields of `list --format json`
+    and its occurrences (docs/calendar.schema.json)."""
+    events = []
+    for entry in sorted(calendar.entries, key=lambda e: e.order):
+        event = entry.event
+        open_rule = event.repeat and "COUNT=" not in event.repeat and "UNTIL=" not in event.repeat
+        horizon = event.first_day + timedelta(days=OPEN_RULE_DAYS) if open_rule else None
+        times, more = [], False
+        for start, end in occurrences(event):
+            row = Row(entry, start, end)
+            if len(times) == OCCURRENCE_LIMIT or (horizon and row.first_day > horizon):
+                more = True
+                break
+            item = row.as_dict()
+            times.append({"start": item["start"], "end": item["end"]})
+        record = Row(entry, event.start, event.end).as_dict()
+        record["occurrences"], record["more_occurrences"] = times, more
+        events.append(record)
+    document = {"calendar": calendar.id, "name": calendar.name, "language": calendar.language, "events": events}
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 def select(
     calendars: list[Calendar],
     today: date,
@@ -114,7 +141,7 @@ def _table(rows: list[Row], today: date) -> str:
     for row in rows:
         event = row.event
         title = event.title + (" (tentative)" if event.status == "tentative" else "") + (" (cancelled)" if event.status == "cancelled" else "")
-        cells = [when_text(event, row.start, row.end), title, ", ".join(event.tags), relative(row, today)]
+        cells = [when_text(event, language(), row.start, row.end), title, ", ".join(event.tags), relative(row, today)]
         if show_calendar:
             cells.insert(2, row.entry.calendar_id)
         table.append(cells)

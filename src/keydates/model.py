@@ -7,16 +7,30 @@ them, `ical`, `page`, `listing` and `web` read them.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from keydates.errors import Problem
 
 STATUSES = ("confirmed", "tentative", "cancelled")
 CHANGE_KINDS = ("added", "changed", "cancelled", "restored", "removed")
 KEPT_ITEMS = 100  # changes remembered per build; the rest are counted
+
+
+class Translation(NamedTuple):
+    """An event's (or a calendar's) text in another language; "" falls back to the default text.
+
+    A tuple of strings, so that the lock's content hash writes it as it
+    writes every other tuple (and events without translations keep theirs).
+    """
+
+    language: str
+    title: str = ""  # a calendar's name
+    description: str = ""
+    location: str = ""
 
 
 @dataclass(frozen=True, slots=True)  # slots: a third less memory per event
@@ -46,6 +60,17 @@ class Event:
     reminders: tuple[timedelta, ...] = ()  # alarm triggers relative to the start
     uid: str | None = None  # a UID given in the file (an imported one), kept verbatim
     previous_ids: tuple[str, ...] = ()  # ids it had before, oldest first: the oldest gives its UID
+    translations: tuple[Translation, ...] = ()  # its text in other languages, by language
+
+    def in_language(self, tag: str) -> Event:
+        """The event with its text in language `tag`, where it has one."""
+        for t in self.translations:
+            if t.language == tag:
+                return replace(
+                    self, title=t.title or self.title, description=t.description or self.description,
+                    location=t.location or self.location, translations=(),
+                )  # fmt: skip
+        return replace(self, translations=())
 
     @property
     def all_day(self) -> bool:
@@ -144,16 +169,32 @@ class Calendar:
     events: tuple[Event, ...] = field(default=())
     named_by_file: bool = False  # no [calendar] id: the id comes from the file name
     feed_tags: tuple[str, ...] | None = None  # tags with a feed of their own; None: every tag
+    language: str = "en"  # a BCP 47 tag with a catalog (describe.language_tag)
+    translations: tuple[Translation, ...] = ()  # name and description in other languages
+
+    @cached_property
+    def languages(self) -> tuple[str, ...]:
+        """Its own language first, then every other one its texts come in."""
+        others = {t.language for t in self.translations} | {t.language for e in self.events for t in e.translations}
+        return (self.language, *sorted(others - {self.language}))
+
+    def in_language(self, tag: str) -> Calendar:
+        """The calendar as its feed in language `tag` publishes it (same ids, so same UIDs)."""
+        own = next((t for t in self.translations if t.language == tag), Translation(tag))
+        return replace(
+            self, name=own.title or self.name, description=own.description or self.description, url="",
+            language=tag, translations=(), events=tuple(event.in_language(tag) for event in self.events),
+        )  # fmt: skip
 
     def feed(self) -> Feed:
         """This calendar as one published feed."""
-        return Feed(self.id, self.name, self.description, self.refresh, self.url, self.entries)
+        return Feed(self.id, self.name, self.description, self.refresh, self.url, self.entries, self.language)
 
     @cached_property
     def entries(self) -> tuple[Entry, ...]:
         """Its events as feed entries: the same objects in its feed and in all.ics,
         so each works out its UID once."""
-        return tuple(Entry(self.id, event) for event in self.events)
+        return tuple(Entry(self.id, event, self.language) for event in self.events)
 
 
 @dataclass(frozen=True)
@@ -179,6 +220,7 @@ class Entry:
 
     calendar_id: str
     event: Event
+    language: str = "en"  # its calendar's: the language its generated text is in
 
     @cached_property  # asked for several times per feed
     def uid(self) -> str:
@@ -200,9 +242,10 @@ class Feed:
     refresh: timedelta
     url: str
     entries: tuple[Entry, ...]
+    language: str = "en"  # of its own words (name, tag-feed wording); each entry has its own
 
 
-def combined_feed(calendars: list[Calendar]) -> Feed:
+def combined_feed(calendars: list[Calendar], language: str = "en") -> Feed:
     """The feed of every calendar at once (all.ics)."""
     if len(calendars) == 1:
         name, description = calendars[0].name, calendars[0].description
@@ -211,4 +254,6 @@ def combined_feed(calendars: list[Calendar]) -> Feed:
         description = "Every calendar: " + ", ".join(c.name for c in calendars)
     refresh = min((c.refresh for c in calendars), default=timedelta(hours=6))
     entries = tuple(entry for c in calendars for entry in c.entries)
-    return Feed("all", name, description, refresh, "", entries)
+    if len(calendars) == 1:
+        language = calendars[0].language
+    return Feed("all", name, description, refresh, "", entries, language)

@@ -14,22 +14,23 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import heapq
 import json
 import math
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date, timedelta, timezone
-from html import escape
+from functools import cache
+from datetime import date, datetime, timedelta, timezone
 from importlib.resources import files
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
-from keydates.describe import day_range, when_text
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from keydates.describe import Language, day_range, description, language_name, language, month_name, moment_text, short_day_range, when_text, window_phrase, year_text
 from keydates.model import Entry, Event
-from keydates.site import Published, site_title
+from keydates.site import Published, event_path, page_entries
 
 EPOCH = date(1970, 1, 1)  # day numbers as in JavaScript: Date.UTC(y, m, d) / 86400000
-PAGE_LIMIT = 1000  # events drawn and listed per feed; the feed itself has them all
 LABELLED_LIMIT = 60  # up to this many events, one labelled row each; beyond, packed lanes
 MIN_WIDTH = 340  # px: the narrowest timeline (a phone); labels are thinned for it
 MARGIN = 1.5  # % of the width left free at each end
@@ -71,8 +72,7 @@ MICROSOFT_365 = "https://outlook.office.com/calendar/0/addfromweb?url={url}&name
 
 @dataclass(frozen=True)
 class Link:
-    client: str  # a stable key, for tests and styling
-    label: str
+    client: str  # a stable key, for tests and styling; the template names the client
     href: str
 
 
@@ -88,178 +88,177 @@ def webcal(url: str) -> str:
     return "webcal://" + url.split("://", 1)[1]
 
 
-def subscribe_links(url: str, name: str) -> list[Link]:
-    """One-click subscribe links for a feed at `url`, then the plain download."""
+def subscribe_links(url: str, name: str, version: str = "") -> list[Link]:
+    """One-click subscribe links for a feed at `url`.
+
+    Google caches a feed per URL, so its link carries `?v=<version>` (from
+    the feed's bytes): a new version is a URL Google has not cached.
+    """
     enc_url, enc_name = quote(url, safe=""), quote(name, safe="")
+    versioned = f"{url}?v={version}" if version else url
     return [
-        Link("webcal", "Apple Calendar / Outlook", webcal(url)),
-        Link("google", "Google Calendar", GOOGLE.format(webcal=quote(webcal(url), safe=""))),
-        Link("outlook-com", "Outlook.com", OUTLOOK_COM.format(url=enc_url, name=enc_name)),
-        Link("microsoft-365", "Microsoft 365", MICROSOFT_365.format(url=enc_url, name=enc_name)),
+        Link("webcal", webcal(url)),
+        Link("google", GOOGLE.format(webcal=quote(webcal(versioned), safe=""))),
+        Link("outlook-com", OUTLOOK_COM.format(url=enc_url, name=enc_name)),
+        Link("microsoft-365", MICROSOFT_365.format(url=enc_url, name=enc_name)),
     ]
 
 
-def render(published: list[Published], base_url: str | None = None) -> bytes:
-    """The whole page as UTF-8 bytes; links are relative to the page, subscribe links absolute."""
-    title = site_title(published)
-    missing = [item for item in published if feed_url(item, base_url) is None]
-    parts = [
-        "<!doctype html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        '<meta name="color-scheme" content="light dark">',
-        # Self-contained: the browser may fetch nothing else for this page.
-        f'<meta http-equiv="Content-Security-Policy" content="{escape(content_security_policy(meta=True))}">',
-        f"<title>{escape(title)}</title>",
-        f"<style>{CSS}</style>",
-        "</head>",
-        "<body>",
-        "<header>",
-        f"<h1>{escape(title)}</h1>",
-        '<p class="lead">Subscribe once: every change to these dates reaches your calendar app by itself.</p>',
+# Add one event: Google's event template and Outlook's compose deep link.
+GOOGLE_ADD = "https://calendar.google.com/calendar/render?"
+OUTLOOK_ADD = "https://outlook.live.com/calendar/0/deeplink/compose?"
+DETAILS_LIMIT = 1500  # characters of details in an add link: long URLs fail in browsers and proxies
+
+
+def add_links(entry: Entry, lang: Language) -> list[Link]:
+    """'Add to Google Calendar' and 'Add to Outlook' for one event (its first occurrence).
+
+    All-day events give days, Google's end exclusive as in iCalendar; timed
+    events give UTC instants, so no zone can be misread.
+    """
+    event = entry.event
+    details = description(event, lang)
+    if len(details) > DETAILS_LIMIT:
+        details = details[: DETAILS_LIMIT - 1] + "…"
+    if event.all_day:
+        dates = f"{event.start:%Y%m%d}/{event.end:%Y%m%d}"
+        start, end = event.start.isoformat(), event.end.isoformat()
+    else:
+        first, last = (moment.astimezone(timezone.utc) for moment in (event.start, event.end))
+        dates = f"{first:%Y%m%dT%H%M%SZ}/{last:%Y%m%dT%H%M%SZ}"
+        start, end = f"{first:%Y-%m-%dT%H:%M:%SZ}", f"{last:%Y-%m-%dT%H:%M:%SZ}"
+    google = {"action": "TEMPLATE", "text": event.title, "dates": dates, "details": details}
+    outlook = {
+        "path": "/calendar/action/compose", "rru": "addevent", "subject": event.title,
+        "startdt": start, "enddt": end, "allday": "true" if event.all_day else "false", "body": details,
+    }  # fmt: skip
+    if event.location:
+        google["location"] = outlook["location"] = event.location
+    return [
+        Link("add-google", GOOGLE_ADD + urlencode(google, quote_via=quote)),
+        Link("add-outlook", OUTLOOK_ADD + urlencode(outlook, quote_via=quote)),
     ]
-    if len(published) > 2:
-        parts.append('<nav aria-label="Calendars"><ul>')
-        for index, item in enumerate(published):
-            parts.append(f'<li><a href="#{_anchor(item, index)}">{escape(item.feed.name)}</a></li>')
-        parts.append("</ul></nav>")
-    if missing:
-        parts.append(_missing_notice(base_url))
-    parts.append("</header>")
-    parts.append("<main>")
-    for index, item in enumerate(published):
-        parts.append(_section(item, index, base_url))
-    parts.append("</main>")
-    parts.append(HOWTO)
-    parts.append(f"<script>{SCRIPT}</script>")
-    parts.append("</body>")
-    parts.append("</html>")
-    return ("\n".join(parts) + "\n").encode("utf-8")
 
 
-def _anchor(item: Published, index: int) -> str:
+@cache
+def _environment(tag: str) -> Environment:
+    """The page's templates in one language, HTML-escaped unless marked safe."""
+    environment = Environment(
+        loader=PackageLoader("keydates", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, undefined=StrictUndefined, extensions=["jinja2.ext.i18n"],
+    )  # fmt: skip
+    environment.install_gettext_translations(language(tag).translations, newstyle=True)
+    return environment
+
+
+def render(
+    published: list[Published], base_url: str | None = None, tag: str = "en",
+    editions: list[tuple[str, str]] = (), folder: str = "", versions: dict[str, str] | None = None,
+) -> bytes:
+    """The whole page as UTF-8 bytes; links are relative to the page, subscribe links absolute.
+
+    `tag`: the language of the page's own words and dates. `editions`: the
+    site's pages by language, (tag, folder), offered when there are several;
+    `folder` is this page's ('' or 'de/'). `versions`: a short hash of each
+    feed's bytes by its path (relative to the page), for Google's link.
+    """
+    versions = versions or {}
+    lang = language(tag)
+    up = "../" * folder.count("/")
+    calendars = [item for item in published if item.feed.id != "all"]
+    context = {
+        "lang": tag,
+        "title": calendars[0].feed.name if len(calendars) == 1 else None,
+        "csp": content_security_policy(meta=True),
+        "css": Markup(CSS),
+        "script": Markup(SCRIPT),
+        "missing": [item.path for item in published if feed_url(item, base_url) is None],
+        "sections": [_section(item, index, base_url, lang, _anchors(calendars), versions) for index, item in enumerate(published)],
+        "client_names": CLIENT_NAMES,
+        "editions": [
+            {"tag": other, "name": language_name(other), "href": up + path + "index.html", "current": path == folder}
+            for other, path in editions
+        ] if len(editions) > 1 else [],
+        "add_names": {"add-google": lang.gettext("Add to Google Calendar"), "add-outlook": lang.gettext("Add to Outlook")},
+        "status_names": {"tentative": lang.gettext("tentative"), "cancelled": lang.gettext("cancelled")},
+    }
+    return _environment(tag).get_template("page.html").render(context).encode("utf-8")
+
+
+# The clients the subscribe buttons open, by Link.client: product names.
+CLIENT_NAMES = {
+    "webcal": "Apple Calendar / Outlook", "google": "Google Calendar",
+    "outlook-com": "Outlook.com", "microsoft-365": "Microsoft 365",
+}  # fmt: skip
+
+
+def _anchor(item: Published) -> str:
     return f"feed-{item.feed.id}"
 
 
-def _missing_notice(base_url: str | None) -> str:
-    return (
-        '<aside class="notice" id="no-base-url"><strong>Subscribe links are missing:</strong> '
-        "this page does not know the public address it will be published at. "
-        "Build it with <code>keydates build --base-url https://example.org/calendars/</code>, "
-        "or give each calendar its address as <code>url</code> in its <code>[calendar]</code> table. "
-        "Until then, the download links below give a copy to import once; an imported copy "
-        "does not update by itself.</aside>"
-    )
+def _anchors(calendars: list[Published]) -> dict[str, str]:
+    """Each event's anchor on the page, by UID: its id, or 'calendar:id' where
+    two calendars use the same id."""
+    counts: dict[str, int] = {}
+    for item in calendars:
+        for entry in item.feed.entries:
+            counts[entry.event.id] = counts.get(entry.event.id, 0) + 1
+    return {
+        entry.uid: entry.event.id if counts[entry.event.id] == 1 else f"{entry.calendar_id}:{entry.event.id}"
+        for item in calendars for entry in item.feed.entries
+    }  # fmt: skip
 
 
-def _section(item: Published, index: int, base_url: str | None) -> str:
+def _section(item: Published, index: int, base_url: str | None, lang: Language, anchors: dict[str, str], versions: dict[str, str]) -> dict:
+    """What the template shows of one feed."""
     feed = item.feed
     entries = feed.entries
     url = feed_url(item, base_url)
-    out = [f'<section class="feed" id="{_anchor(item, index)}" data-feed="{escape(feed.id)}">']
-    out.append(f"<h2>{escape('All calendars in one feed' if item.same_as else feed.name)}</h2>")
-    if feed.description and not item.same_as:
-        out.append(f'<p class="description">{escape(feed.description)}</p>')
-    out.append('<dl class="facts">')
-    out.append(f"<div><dt>Events</dt><dd>{len(entries)}</dd></div>")
+    section = {
+        "anchor": _anchor(item), "feed_id": feed.id, "name": feed.name, "description": feed.description,
+        "same_as": item.same_as, "count": len(entries), "dates": None, "modified": None, "url": url,
+        "links": subscribe_links(url, feed.name, versions.get(item.path, "")) if url else [], "download": quote(item.path),
+        "events": [], "total": len(entries), "timeline": None, "tags": [],
+    }  # fmt: skip
     if entries:
         first = min(e.event.first_day for e in entries)
         last = max(e.event.last_day for e in entries)
-        out.append(f"<div><dt>Dates</dt><dd>{escape(day_range(first, last))}</dd></div>")
+        section["dates"] = day_range(first, last, lang)
     if item.modified:
         moment = item.modified.astimezone(timezone.utc)
-        out.append(
-            f'<div><dt>Last update</dt><dd><time datetime="{moment:%Y-%m-%dT%H:%M:%SZ}">'
-            f"{moment.day} {moment:%b %Y, %H:%M} UTC</time></dd></div>"
-        )
-    out.append("</dl>")
-    out.append(_subscribe(item, url))
-    if item.same_as:
-        out.append(f'<p class="same">The same events as <em>{escape(item.same_as)}</em> above; more calendars will join it here.</p>')
-    elif entries:
+        section["modified"] = {"iso": f"{moment:%Y-%m-%dT%H:%M:%SZ}", "text": moment_text(moment, lang)}
+    if entries and not item.same_as:
         # Only the first PAGE_LIMIT in order (the same as sorting and slicing),
         # and only here: all.ics of a single calendar lists nothing.
-        shown = heapq.nsmallest(PAGE_LIMIT, entries, key=lambda e: e.order)
-        out.append(_timeline(shown, index))
-        if len(entries) > len(shown):
-            out.append(f'<p class="more">The first {len(shown)} of {len(entries)} events; the feed has them all.</p>')
-        out.append(_event_list(shown))
-    else:
-        out.append('<p class="more">No events yet.</p>')
-    if item.tags:
-        out.append(_tag_feeds(item, base_url))
-    out.append("</section>")
-    return "\n".join(out)
-
-
-def _subscribe(item: Published, url: str | None) -> str:
-    out = ['<div class="subscribe">']
-    out.append('<div class="buttons">')
-    if url:
-        for link in subscribe_links(url, item.feed.name):
-            out.append(f'<a class="button" data-client="{link.client}" href="{escape(link.href)}">{escape(link.label)}</a>')
-    out.append(f'<a class="button download" data-client="download" href="{escape(quote(item.path))}" download>Download .ics</a>')
-    out.append("</div>")
-    if url:
-        out.append(
-            f'<label class="address">Feed address, to paste into Google Calendar (Add calendar → From URL) '
-            f'or Thunderbird (New Calendar → On the Network): <input readonly value="{escape(url)}"></label>'
-        )
-    else:
-        out.append('<p class="address">No public address yet: <a href="#no-base-url">why</a>.</p>')
-    out.append("</div>")
-    return "\n".join(out)
-
-
-def _tag_feeds(item: Published, base_url: str | None) -> str:
-    out = ['<details class="tags"><summary>Follow only some of it: one feed per tag</summary><ul>']
+        shown = page_entries(entries)
+        section["timeline"] = _timeline(shown, index, lang)
+        # Anchors and add links once per event: in its calendar's section, not again in all's.
+        own = feed.id != "all"
+        section["events"] = [_event_item(entry, lang, anchors.get(entry.uid) if own else None) for entry in shown]
     for tag in item.tags:
-        noun = "event" if tag.count == 1 else "events"
         links = []
         if base_url:
-            url = base_url + quote(tag.path)
-            name = f"{item.feed.name} ({tag.tag})"
-            links = [f'<a data-client="{link.client}" href="{escape(link.href)}">{escape(link.label)}</a>' for link in subscribe_links(url, name)]
-        links.append(f'<a data-client="download" href="{escape(quote(tag.path))}" download>.ics</a>')
-        out.append(
-            f'<li data-tag="{escape(tag.tag)}"><span class="tag">{escape(tag.tag)}</span> '
-            f'<span class="count">{tag.count} {noun}</span> <span class="links">{" · ".join(links)}</span></li>'
-        )
-    out.append("</ul></details>")
-    return "\n".join(out)
+            links = subscribe_links(base_url + quote(tag.path), f"{feed.name} ({tag.tag})", versions.get(tag.path, ""))
+        section["tags"].append({"tag": tag.tag, "count": tag.count, "links": links, "download": quote(tag.path)})
+    return section
 
 
-def _event_list(entries: list[Entry]) -> str:
-    out = ['<ol class="events">']
-    for entry in entries:
-        event = entry.event
-        badge = ""
-        if event.window and event.status == "tentative":
-            badge = '<span class="badge window">expected</span>'
-        elif event.status != "confirmed":
-            badge = f'<span class="badge {event.status}">{event.status}</span>'
-        out.append(f'<li class="{event.status}" data-uid="{escape(entry.uid)}" data-last="{_day(event.last_day + timedelta(days=1))}">')
-        out.append(f'<p class="when">{escape(_when(event))}</p>')
-        out.append(f'<p class="title">{escape(event.title)} {badge}</p>')
-        if event.description:
-            out.append(f'<p class="text">{escape(event.description)}</p>')
-        meta = [f'<span class="tag">{escape(tag)}</span>' for tag in event.tags]
-        if event.location:
-            meta.insert(0, f'<span class="location">{escape(event.location)}</span>')
-        if event.url:
-            meta.append(f'<a href="{escape(event.url)}" rel="noopener">source: {escape(urlsplit(event.url).hostname or event.url)}</a>')
-        if meta:
-            out.append(f'<p class="meta">{" ".join(meta)}</p>')
-        out.append("</li>")
-    out.append("</ol>")
-    return "\n".join(out)
-
-
-def _when(event: Event) -> str:
-    """when_text, saying that a repeating event is shown at its first date."""
-    return when_text(event) + (" (first time; repeats)" if event.repeat else "")
+def _event_item(entry: Entry, lang: Language, anchor: str | None) -> dict:
+    """What the template shows of one event in the list."""
+    event = entry.event
+    badge = ""
+    if event.window and event.status == "tentative":
+        badge = "window"
+    elif event.status != "confirmed":
+        badge = event.status
+    return {
+        "status": event.status, "uid": entry.uid, "last": _day(event.last_day + timedelta(days=1)),
+        "when": when_text(event, lang), "repeats": bool(event.repeat), "title": event.title, "badge": badge,
+        "description": event.description, "location": event.location, "tags": event.tags,
+        "url": event.url, "host": urlsplit(event.url).hostname or event.url if event.url else "",
+        "anchor": anchor, "add": add_links(entry, lang) if anchor else [],
+        "ics": quote(event_path(entry.calendar_id, event.id)) if anchor else None,
+    }  # fmt: skip
 
 
 # --- the timeline picture -------------------------------------------------
@@ -312,7 +311,8 @@ def position(segments: list[Segment], day: float) -> float:
     return s.x0 + (day - s.first) / (s.end - s.first) * (s.x1 - s.x0)
 
 
-def _timeline(entries: list[Entry], index: int) -> str:
+def _timeline(entries: list[Entry], index: int, lang: Language) -> dict:
+    """The geometry of one feed's timeline picture, for timeline.html."""
     events = [entry.event for entry in entries]
     spans = [(_day(e.first_day), _day(e.last_day) + 1) for e in events]
     segments = axis(spans)
@@ -322,75 +322,53 @@ def _timeline(entries: list[Entry], index: int) -> str:
     rows = list(range(len(entries))) if labelled else _lanes([(a, max(b, a + least)) for a, b in spans])
     row_height = ROW if labelled else LANE
     bottom = AXIS_HEIGHT + row_height * (max(rows) + 1)
-    height = bottom + 18  # room for the today label under the rows
-    hatch = f"hatch-{index}"
     first, last = events[0].first_day, max(e.last_day for e in events)
-    data = json.dumps([[s.first, s.end, round(s.x0, 3), round(s.x1, 3)] for s in segments], separators=(",", ":"))
-    out = [
-        f'<figure class="timeline"><svg class="timeline" width="100%" height="{height}" role="img" '
-        f'aria-label="Timeline of {len(entries)} events, {escape(day_range(first, last))}" data-axis="{data}">',
-        f'<defs><pattern id="{hatch}" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">'
-        '<rect class="hatch" width="3" height="6"/></pattern></defs>',
-    ]
-    if labelled:
-        for row in range(0, len(entries), 2):
-            out.append(f'<rect class="stripe" x="0" y="{AXIS_HEIGHT + row * ROW}" width="100%" height="{ROW}"/>')
-    out.extend(_grid(segments, bottom))
-    for entry, event, (start, end), row in zip(entries, events, spans, rows):
-        top = AXIS_HEIGHT + row * row_height
-        out.append(_mark(entry, event, segments, start, end, top, labelled, hatch))
-    out.append(f'<line class="today" x1="0" x2="0" y1="{AXIS_HEIGHT - 4}" y2="{bottom + 4}" visibility="hidden"/>')
-    out.append(f'<text class="today-label" x="0" y="{height - 3}" visibility="hidden">today</text>')
-    out.append("</svg>")
-    out.append(
-        '<figcaption><span class="key key-day"></span>one day <span class="key key-span"></span>several days '
-        '<span class="key key-window"></span>expected, exact date not known '
-        '<span class="key key-today"></span>today</figcaption></figure>'
-    )
-    return "\n".join(out)
+    picture = {
+        "height": bottom + 18,  # room for the today label under the rows
+        "count": len(entries), "dates": day_range(first, last, lang), "hatch": f"hatch-{index}",
+        "axis": json.dumps([[s.first, s.end, round(s.x0, 3), round(s.x1, 3)] for s in segments], separators=(",", ":")),
+        "row": ROW, "top": AXIS_HEIGHT - 4, "bottom": bottom, "grid_height": bottom - AXIS_HEIGHT + 4, "margin": f"{MARGIN:g}",
+        "stripes": [AXIS_HEIGHT + row * ROW for row in range(0, len(entries), 2)] if labelled else [],
+        "marks": [
+            _mark(entry, segments, start, end, AXIS_HEIGHT + row * row_height, labelled, lang)
+            for entry, (start, end), row in zip(entries, spans, rows)
+        ],
+    }  # fmt: skip
+    picture.update(_grid(segments, lang))
+    return picture
 
 
-def _mark(entry: Entry, event: Event, segments, start: int, end: int, top: int, labelled: bool, hatch: str) -> str:
+def _mark(entry: Entry, segments, start: int, end: int, top: int, labelled: bool, lang: Language) -> dict:
+    event = entry.event
     kind = "window" if event.window else "day" if end - start == 1 else "span"
-    classes = f"mark mark-{kind} {event.status}"
-    tooltip = f"{event.title} · {_when(event)}"
-    out = [f'<g class="{classes}" data-uid="{escape(entry.uid)}"><title>{escape(tooltip)}</title>']
-    if labelled:
-        out.append(f'<text class="label" x="{MARGIN:g}%" y="{top + 14}">{escape(_short(event))}</text>')
-        middle, size = top + 24, 10
-    else:
-        middle, size = top + LANE / 2, 7
+    mark = {
+        "kind": kind, "status": event.status, "uid": entry.uid,
+        "tooltip": f"{event.title} · {when_text(event, lang)}", "label": _short(event, lang) if labelled else "", "label_y": top + 14,
+    }  # fmt: skip
+    middle, size = (top + 24, 10) if labelled else (top + LANE / 2, 7)
     x0, x1 = position(segments, start), position(segments, end)
     if kind == "day":
-        out.append(f'<circle cx="{(x0 + x1) / 2:.3f}%" cy="{middle}" r="{size / 2 + 0.5:g}"/>')
+        mark.update(x=f"{(x0 + x1) / 2:.3f}", y=f"{middle:g}", r=f"{size / 2 + 0.5:g}")
     else:
-        width = max(x1 - x0, 0.5)
-        fill = f' fill="url(#{hatch})"' if kind == "window" else ""
-        out.append(f'<rect x="{x0:.3f}%" y="{middle - size / 2:g}" width="{width:.3f}%" height="{size}" rx="3"{fill}/>')
-    out.append("</g>")
-    return "".join(out)
+        mark.update(x=f"{x0:.3f}", y=f"{middle - size / 2:g}", width=f"{max(x1 - x0, 0.5):.3f}", height=size)
+    return mark
 
 
-def _short(event: Event) -> str:
-    first = event.first_day
-    when = f"{first.day} {first:%b}"
-    if event.window:
-        when = event.window.rsplit(" ", 1)[0]  # "mid-February"
-    elif event.last_day != first:
-        when += f"–{event.last_day.day} {event.last_day:%b}" if event.last_day.month != first.month else f"–{event.last_day.day}"
+def _short(event: Event, lang: Language) -> str:
+    """A timeline row's label: when, briefly, then the title."""
+    when = window_phrase(event.window, lang) if event.window else short_day_range(event.first_day, event.last_day, lang)
     title = event.title if len(event.title) <= 60 else event.title[:59] + "…"
     return f"{when} · {title}"
 
 
-def _grid(segments: list[Segment], height: int) -> list[str]:
+def _grid(segments: list[Segment], lang: Language) -> dict:
     """Gridlines at month starts, month names, Monday day numbers where there is room, breaks."""
-    out = []
+    cuts, gridlines, ticks = [], [], []
     months: list[tuple[float, str]] = []
     days: list[tuple[float, str]] = []
     for s in segments:
         if s.cut:
-            out.append(f'<rect class="cut" x="{s.x0:.3f}%" y="{AXIS_HEIGHT - 4}" width="{s.x1 - s.x0:.3f}%" height="{height - AXIS_HEIGHT + 4}"/>')
-            out.append(f'<text class="cut-label" x="{(s.x0 + s.x1) / 2:.3f}%" y="{AXIS_HEIGHT - 8}">⋯</text>')
+            cuts.append({"x": f"{s.x0:.3f}", "width": f"{s.x1 - s.x0:.3f}", "middle": f"{(s.x0 + s.x1) / 2:.3f}"})
             continue
         first, end = EPOCH + timedelta(days=s.first), EPOCH + timedelta(days=s.end)
         px_per_day = MIN_WIDTH * (s.x1 - s.x0) / 100 / (s.end - s.first)
@@ -403,12 +381,12 @@ def _grid(segments: list[Segment], height: int) -> list[str]:
             band_end = min(_next_month(month), end)
             x = position(segments, max(_day(month), s.first))
             if month > first and (month.month - 1) % grid_step == 0:
-                out.append(f'<line class="grid" x1="{x:.3f}%" x2="{x:.3f}%" y1="{AXIS_HEIGHT - 4}" y2="{height}"/>')
+                gridlines.append(f"{x:.3f}")
             band_px = px_per_day * (band_end - max(month, first)).days
             # A month cut short by the segment's ends is named only if its name fits in it.
             wide_enough = (month >= first and band_end == _next_month(month)) or band_px >= 50
             if (month.month - 1) % step == 0 and wide_enough:
-                text = f"{month:%Y}" if step == 12 else f"{month:%b %Y}" if not named or month.month == 1 else f"{month:%b}"
+                text = year_text(month, lang) if step == 12 else month_name(month, lang, year=not named or month.month == 1)
                 months.append((x, text))
                 named = True
             month = _next_month(month)
@@ -416,23 +394,22 @@ def _grid(segments: list[Segment], height: int) -> list[str]:
             day = first + timedelta(days=(7 - first.weekday()) % 7)
             while day < end:
                 x = position(segments, _day(day))
-                out.append(f'<line class="tick" x1="{x:.3f}%" x2="{x:.3f}%" y1="{AXIS_HEIGHT - 6}" y2="{AXIS_HEIGHT - 1}"/>')
+                ticks.append(f"{x:.3f}")
                 days.append((x, str(day.day)))
                 day += timedelta(days=7)
-    out.extend(_labels(months, 14, "month", room_px=58))
-    out.extend(_labels(days, AXIS_HEIGHT - 9, "day", room_px=20))
-    return out
+    return {
+        "cuts": cuts, "gridlines": gridlines, "ticks": ticks,
+        "months": _labels(months, room_px=58, offset=0.4), "days": _labels(days, room_px=20),
+    }  # fmt: skip
 
 
-def _labels(labels: list[tuple[float, str]], y: int, kind: str, room_px: float) -> list[str]:
+def _labels(labels: list[tuple[float, str]], room_px: float, offset: float = 0) -> list[dict]:
     """Axis labels, left out where they would overlap at the narrowest width."""
     out, last = [], -math.inf
     for x, text in labels:
         if (x - last) * MIN_WIDTH / 100 < room_px or x > 100 - room_px * 100 / MIN_WIDTH / 2:
             continue
-        anchor = "start" if kind == "month" else "middle"
-        offset = 0.4 if kind == "month" else 0
-        out.append(f'<text class="axis-{kind}" x="{x + offset:.3f}%" y="{y}" text-anchor="{anchor}">{escape(text)}</text>')
+        out.append({"x": f"{x + offset:.3f}", "text": text})
         last = x
     return out
 
@@ -459,15 +436,3 @@ def _next_month(day: date) -> date:
 
 def _day(day: date) -> int:
     return (day - EPOCH).days
-
-
-HOWTO = """<footer>
-<h2>How to subscribe</h2>
-<ul>
-<li><strong>Apple Calendar</strong> (Mac, iPhone, iPad) and <strong>Outlook</strong> for Windows: the first button of a calendar opens the app. Or, in Apple Calendar, File → New Calendar Subscription and paste the feed address; in Outlook, Add calendar → From Internet.</li>
-<li><strong>Google Calendar</strong>: the Google Calendar button, or on calendar.google.com, Settings → Add calendar → From URL and paste the feed address. Google refreshes subscribed calendars on its own schedule, every few hours to a day.</li>
-<li><strong>Outlook.com</strong> and <strong>Microsoft 365</strong>: the buttons open Add calendar → Subscribe from web with the address filled in.</li>
-<li><strong>Thunderbird</strong>: New Calendar → On the Network, paste the feed address.</li>
-</ul>
-<p>A subscribed calendar follows this page: edited dates change in place, removed ones disappear. A downloaded file is a copy that does not change.</p>
-</footer>"""

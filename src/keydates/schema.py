@@ -18,6 +18,7 @@ from functools import cache, cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
+from keydates.describe import language_tag
 from keydates.errors import did_you_mean, show
 from keydates.model import STATUSES
 from keydates.when import parse_duration, parse_window, reminder_trigger
@@ -304,6 +305,29 @@ def status(value) -> str:
     return result
 
 
+def language(value) -> str:
+    """A language with a catalog, as a BCP 47 tag ('de', 'en-US')."""
+    return language_tag(expect(value, str))
+
+
+def texts(value) -> str | dict[str, str]:
+    """Text, or a table of texts by language: { en = "...", de = "..." } (docs/languages.md)."""
+    if not isinstance(value, dict):
+        return text(value)
+    if not value:
+        raise Invalid('expected text, or a table of texts by language like { en = "...", de = "..." }')
+    result = {}
+    for key, item in value.items():
+        try:
+            tag = language_tag(key)
+        except ValueError as e:
+            raise Invalid(f"language {e}") from None
+        if tag in result:
+            raise Invalid(f"{key!r} names the language {tag!r} a second time")
+        result[tag] = text(item)
+    return result
+
+
 def years(value) -> list:
     """A year or a list of them (each checked against the holiday source)."""
     return [value] if isinstance(value, int) and not isinstance(value, bool) else expect(value, list)
@@ -319,13 +343,14 @@ TOP = Table((
 
 CALENDAR = Table((
     Key("id", calendar_id),  # default: from the file name
-    Key("name", text, required=True),
-    Key("description", text, default=""),
+    Key("name", texts, required=True),
+    Key("description", texts, default=""),
     Key("timezone", zone_name, required=True),
     Key("refresh", positive_duration, default=timedelta(hours=6)),
     Key("url", http_url, default=""),
     Key("remind", reminder_phrases, default=()),
     Key("feeds", tags),  # tags with a feed of their own; default: every tag
+    Key("language", language),  # default: the site's (compile.Settings.language)
 ))  # fmt: skip
 
 # The ways of saying when; an event gives exactly one.
@@ -335,15 +360,15 @@ EVENT = Table((
     Key("id", event_id, required=True),
     Key("uid", given_uid),  # default: made from the calendar and event ids
     Key("previous_ids", event_ids, default=()),  # ids it had before, oldest first
-    Key("title", text, required=True),
+    Key("title", texts, required=True),
     Key("date", day),
     Key("start", day_or_time),
     Key("end", day_or_time),
     Key("duration", positive_duration),
     Key("when", window),
     Key("timezone", zone_name),
-    Key("description", text, default=""),
-    Key("location", text, default=""),
+    Key("description", texts, default=""),
+    Key("location", texts, default=""),
     Key("url", http_url, default=""),
     Key("tags", tags, default=()),
     Key("status", status),  # default: tentative for windows, else confirmed

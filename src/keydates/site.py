@@ -6,6 +6,8 @@ so one set of links works on a static host and on the server:
     <calendar-id>.ics          one calendar
     all.ics                    every calendar
     <feed-id>/<tag>.ics        only the events of one tag (feed-id: a calendar, or all)
+    <calendar-id>/event/<event-id>.ics   one event, to import once (the page's download);
+                               a folder, never a file name ending in .ics, so no tag collides
     index.html                 the subscribe page (page.py)
 
 Pure: nothing here reads files or the clock.
@@ -13,17 +15,19 @@ Pure: nothing here reads files or the clock.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import quote, urlsplit
 
 from keydates.errors import InputError, KeydatesError, Problem
-from keydates.ical import assemble, render_events
+from keydates.ical import assemble, event_file, render_events
 from keydates.model import Calendar, Entry, Event, Feed, Stamp, combined_feed
 
 PAGE = "index.html"
 CHANGES = "changes.atom"
+PAGE_LIMIT = 1000  # events listed on the page per feed, each with its own .ics; the feed has them all
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,16 @@ def check_base_url(text: str | None) -> str | None:
 def tag_path(feed_id: str, tag: str) -> str:
     """The file of one tag's feed; any tag becomes one safe file name."""
     return f"{feed_id}/{quote(tag, safe='')}.ics"
+
+
+def event_path(calendar_id: str, event_id: str) -> str:
+    """The file of one event alone (event ids are plain words: no quoting needed)."""
+    return f"{calendar_id}/event/{event_id}.ics"
+
+
+def page_entries(entries) -> list[Entry]:
+    """The entries the page lists: the first PAGE_LIMIT in order (as sorting and slicing would)."""
+    return heapq.nsmallest(PAGE_LIMIT, entries, key=lambda e: e.order)
 
 
 def filter_feed(feed: Feed, tags: Iterable[str]) -> Feed:
@@ -145,11 +159,6 @@ def _published(feed: Feed, stamps: Mapping[str, Stamp], own_url: str = "", allow
     return Published(feed, f"{feed.id}.ics", own_url, tags, modified)
 
 
-def feed_files(published: list[Published], stamps: Mapping[str, Stamp]) -> dict[str, bytes]:
-    """The bytes of every feed and tag feed, by path."""
-    return {path: b"".join(parts) for path, parts in feed_parts(published, stamps).items()}
-
-
 def feed_parts(
     published: list[Published], stamps: Mapping[str, Stamp], advance: Callable[[int], None] | None = None
 ) -> dict[str, list[bytes]]:
@@ -170,6 +179,12 @@ def feed_parts(
     pairs = sorted(zip(everything, render_events(everything, stamps, advance)), key=lambda pair: pair[0].order)
     ordered, rendered = [entry for entry, _ in pairs], [block for _, block in pairs]
     files: dict[str, list[bytes]] = {}
+    # Each event the page lists, alone: same UID and SEQUENCE as in the feed,
+    # so importing it and subscribing (or importing twice) update one event.
+    shown = {entry.uid for item in published if not item.same_as and item.feed.id != "all" for entry in page_entries(item.feed.entries)}
+    for entry, block in zip(ordered, rendered):
+        if entry.uid in shown:
+            files[event_path(entry.calendar_id, entry.event.id)] = event_file(block, entry.event)
     for item in published:
         if len(item.feed.entries) == len(ordered):  # UIDs are unique: it holds every event
             entries, blocks = ordered, rendered

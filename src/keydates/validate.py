@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from keydates import schema
 from keydates.errors import InputError, Problem, did_you_mean, show
 from keydates.load import Source
-from keydates.model import Calendar, Event, Timeline
+from keydates.model import Calendar, Event, Timeline, Translation
 from keydates.recurrence import make_rule, not_occurrences
 from keydates.schema import Invalid
 from keydates.when import add_duration, reminder_trigger
@@ -30,15 +30,16 @@ DEFAULT_TIMED_LENGTH = timedelta(hours=1)
 OUTLOOK_TITLE_LIMIT = 255  # Outlook cuts SUMMARY at 255 UTF-16 units
 
 
-def validate(sources: list[Source]) -> Timeline:
+def validate(sources: list[Source], language: str = "en") -> Timeline:
     """Turn every source into a Calendar; raise InputError listing all problems.
 
-    The timeline carries the warnings (problems that don't stop a build).
+    `language` is the site's, for calendars that don't set their own. The
+    timeline carries the warnings (problems that don't stop a build).
     """
     calendars, problems = [], []
     for source in sources:
         report = _Report(source.path)
-        calendar = _calendar(source, report)
+        calendar = _calendar(source, report, language)
         problems.extend(report.problems)
         if calendar is not None and not report.errors:
             calendars.append(calendar)
@@ -92,12 +93,13 @@ class _Context:
 
     timezone: str
     remind: tuple[str, ...]
+    language: str = "en"
 
 
 # -- a file: [calendar], [[event]], [[holidays]] ------------------------------
 
 
-def _calendar(source: Source, report: _Report) -> Calendar | None:
+def _calendar(source: Source, report: _Report, language: str) -> Calendar | None:
     """The calendar of one file; None when it has errors (all reported)."""
     data = source.data
     report.read(schema.TOP, data, None)
@@ -109,9 +111,11 @@ def _calendar(source: Source, report: _Report) -> Calendar | None:
     calendar_id = _id_from_file_name(source.path, report) if "id" not in meta else values and values["id"]
     # With a bad [calendar] table the events are still checked, against
     # what could be read of it, so that every problem is reported at once.
+    own_language = (values["language"] if values else _or_none(schema.language, meta.get("language"))) or language
     context = _Context(
         values["timezone"] if values else _or_none(schema.zone_name, meta.get("timezone")) or "UTC",
         values["remind"] if values else _or_none(schema.reminder_phrases, meta.get("remind")) or (),
+        own_language,
     )
     raw_events = data.get("event", [])
     if not isinstance(raw_events, list) or not all(isinstance(e, dict) for e in raw_events):
@@ -125,10 +129,16 @@ def _calendar(source: Source, report: _Report) -> Calendar | None:
     _unique_holiday_ids(events, holiday_events, report)
     if values is None or calendar_id is None:
         return None
+    try:
+        texts = _texts(values, ("name", "description"), own_language)
+    except Invalid as e:
+        report.error(str(e), field=f"[calendar] {e.field}")
+        return None
     return Calendar(
-        id=calendar_id, name=values["name"], timezone=values["timezone"], path=source.path,
-        description=values["description"], refresh=values["refresh"], url=values["url"],
-        events=tuple(events + holiday_events), named_by_file="id" not in meta, feed_tags=_feed_tags(values["feeds"], events + holiday_events, report),
+        id=calendar_id, name=texts.pop("name"), timezone=values["timezone"], path=source.path,
+        description=texts.pop("description"), refresh=values["refresh"], url=values["url"],
+        events=tuple(events + holiday_events), language=own_language, translations=texts.pop("translations"),
+        named_by_file="id" not in meta, feed_tags=_feed_tags(values["feeds"], events + holiday_events, report),
     )  # fmt: skip
 
 
@@ -141,6 +151,34 @@ def _feed_tags(chosen: tuple[str, ...] | None, events: list[Event], report: _Rep
         if tag not in used:
             report.error(f"{tag!r} is not a tag of any event here{did_you_mean(tag, sorted(used))}", field="[calendar] feeds")
     return chosen
+
+
+EVENT_TEXTS = ("title", "description", "location")
+
+
+def _texts(values: dict, keys: tuple[str, ...], language: str) -> dict:
+    """The text of each key in `language`, and Translations for the other languages given.
+
+    A key given as plain text says the same in every language.
+    """
+    result, others = {}, {}
+    for key in keys:
+        value = values[key]
+        if not isinstance(value, dict):
+            result[key] = value
+            continue
+        if language not in value:
+            raise Invalid(f"has no text in the calendar's language {language!r} (it has {', '.join(value)}); add {language} = \"...\"", key)
+        result[key] = value[language]
+        for tag, text in value.items():
+            if tag != language:
+                others.setdefault(tag, {})[key] = text
+    # Translation's fields: a calendar's name sits where an event's title does.
+    fields = {"name": "title", "title": "title", "description": "description", "location": "location"}
+    result["translations"] = tuple(
+        Translation(tag, **{fields[key]: text for key, text in texts.items()}) for tag, texts in sorted(others.items())
+    )
+    return result
 
 
 def _or_none(convert, value):
@@ -190,7 +228,7 @@ def _events(raw_events: list[dict], context: _Context, report: _Report) -> list[
             continue
         if not values["url"]:
             report.warn("no source url (where does this date come from?)", label, "url")
-        if len(values["title"].encode("utf-16-le")) // 2 > OUTLOOK_TITLE_LIMIT:
+        if len(events[-1].title.encode("utf-16-le")) // 2 > OUTLOOK_TITLE_LIMIT:
             report.warn(f"title is longer than Outlook shows ({OUTLOOK_TITLE_LIMIT} characters); put details in description", label, "title")
     return events
 
@@ -202,9 +240,11 @@ def _event(raw: dict, values: dict, context: _Context) -> Event:
     remind = values["remind"] if values["remind"] is not None else context.remind
     status = values["status"] or ("tentative" if window else "confirmed")  # a window is an expectation
     busy = values["busy"] if values["busy"] is not None else isinstance(start, datetime)  # timed: busy
+    texts = _texts(values, EVENT_TEXTS, context.language)
     return Event(
-        id=values["id"], uid=values["uid"], previous_ids=values["previous_ids"], title=values["title"], start=start, end=end, timezone=tz, window=window,
-        description=values["description"], location=values["location"], url=values["url"],
+        id=values["id"], uid=values["uid"], previous_ids=values["previous_ids"], title=texts["title"], start=start, end=end,
+        timezone=tz, window=window, description=texts["description"], location=texts["location"], url=values["url"],
+        translations=texts["translations"],
         tags=values["tags"], status=status, busy=busy, repeat=repeat, exceptions=exceptions,
         reminders=_reminders(remind, start),
     )  # fmt: skip

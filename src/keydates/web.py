@@ -25,7 +25,7 @@ from urllib.parse import parse_qs
 
 from keydates import lock, page, site
 from keydates.build import folder_locks, write_served
-from keydates.compile import Settings, compile_site
+from keydates.compile import Settings, compile_site, page_editions, page_language
 from keydates.errors import InputError, KeydatesError
 from keydates.ical import render
 from keydates.load import find_event_files, read_folders, read_sources
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 ICS_TYPE = "text/calendar; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
+JSON_TYPE = "application/json"
 CACHE_LIMIT = 64  # filtered feeds and per-host pages kept per site version
 
 
@@ -67,6 +68,8 @@ class Snapshot:
     resources: dict[str, Resource]
     modified: datetime
     cache: dict = field(default_factory=dict)  # ("page", base) or ("tags", path, tags) -> Resource
+    language: str = "en"  # the page's (compile.page_language)
+    editions: list = field(default_factory=list)  # compile.page_editions
 
     def feed(self, path: str) -> Published | None:
         return next((item for item in self.published if item.path == path), None)
@@ -106,7 +109,8 @@ class App:
         # is served, so that no later build or restart publishes lower stamps.
         with folder_locks(sorted({path.parent for path in find_event_files(self.paths)})):
             sources = read_sources(self.paths)
-            compiled = compile_site(sources, read_folders(sources), Settings(now=now, base_url=self.base_url))
+            settings = Settings(now=now, base_url=self.base_url)
+            compiled = compile_site(sources, read_folders(sources), settings)
             for update in compiled.plan.locks:
                 write_served(update)
         for problem in compiled.warnings:
@@ -125,13 +129,22 @@ class App:
                 # Last-Modified moves forward exactly when the bytes change.
                 same = old.body == body
                 modified = old.modified if same else max(newest, old.modified + timedelta(seconds=1))
-            if path.endswith(".ics"):
-                cache = f"public, max-age={int(refresh[path].total_seconds())}"
-                resources[path] = _resource(body, ICS_TYPE, modified, cache)
-            else:  # changes.atom
+            if path.endswith(".html"):  # the pages of other languages (de/index.html)
+                resources[path] = _resource(body, HTML_TYPE, modified, "public, no-cache")
+                continue
+            if path.endswith(".atom"):
                 resources[path] = _resource(body, ATOM_TYPE, modified, "public, no-cache")
+                continue
+            # A per-event file (<calendar>/event/<id>.ics) goes with its calendar's feed,
+            # other languages' feeds (de/<calendar>.ics) with theirs.
+            every = refresh.get(path) or refresh.get(path.split("/", 1)[0] + ".ics") or min(refresh.values())
+            cache = f"public, max-age={int(every.total_seconds())}"
+            resources[path] = _resource(body, JSON_TYPE if path.endswith(".json") else ICS_TYPE, modified, cache)
         latest = max((r.modified for r in resources.values()), default=newest)
-        return Snapshot(signature, published, stamps, resources, latest)
+        return Snapshot(
+            signature, published, stamps, resources, latest,
+            language=page_language(compiled.timeline, settings), editions=page_editions(compiled.timeline, settings),
+        )  # fmt: skip
 
     def refresh(self) -> Snapshot:
         """The current site: rebuilt first if the files changed, the last good one if that fails."""
@@ -211,7 +224,9 @@ class App:
         base = self.base_url or request_base(environ)
         key = ("page", base)
         if key not in snapshot.cache:
-            body = page.render(snapshot.published, base)
+            # The same ?v= as a build's: its first 12 hex digits are the ETag's.
+            versions = {path: r.etag.strip('"')[:12] for path, r in snapshot.resources.items() if path.endswith(".ics")}
+            body = page.render(snapshot.published, base, snapshot.language, snapshot.editions, "", versions)
             _remember(snapshot.cache, key, _resource(body, HTML_TYPE, snapshot.modified, "public, no-cache"))
         return snapshot.cache[key]
 

@@ -41,6 +41,11 @@ class Window:
     phrase: str
     first: date
     last: date  # inclusive
+    # What the phrase says, for wording it in any language (describe.window_phrase):
+    part: str | None = None  # early, mid, late
+    month: int | None = None
+    period: str | None = None  # "Q" (quarter) or "H" (half year)
+    number: int | None = None  # which quarter or half
 
 
 def parse_window(text: str) -> Window:
@@ -71,7 +76,8 @@ def _period_window(period: str, n: int, year: int) -> Window:
     last_month = first_month + months_per_period - 1
     last_day = calendar.monthrange(year, last_month)[1]
     return Window(
-        f"{period.upper()}{n} {year}", date(year, first_month, 1), date(year, last_month, last_day)
+        f"{period.upper()}{n} {year}", date(year, first_month, 1), date(year, last_month, last_day),
+        period=period.upper(), number=n,
     )
 
 
@@ -84,7 +90,7 @@ def _month_window(part: str | None, month_name: str, year: int) -> Window:
     label = f"{calendar.month_name[month]} {year}"
     if part:
         label = f"{part}-{label}"
-    return Window(label, date(year, month, first), date(year, month, last or month_days))
+    return Window(label, date(year, month, first), date(year, month, last or month_days), part=part, month=month)
 
 
 _SHORT_DURATION_RE = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
