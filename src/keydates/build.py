@@ -132,16 +132,17 @@ def write_files(contents: dict[Path, bytes | list[bytes]], folder: Path | None =
     A file's content may be a list of byte strings: it is joined only while
     that one file is compared and written.
     """
+    made: list[Path] = []  # folders made here, removed again if writing fails
     try:
         if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
+            _make_folder(folder, made)
         staged = []
         try:
             for path, content in contents.items():
                 data = content if isinstance(content, bytes) else b"".join(content)
                 if _same_content(path, data):
                     continue  # unchanged: keep its mtime for HTTP caches
-                path.parent.mkdir(parents=True, exist_ok=True)  # tag feeds live in subfolders
+                _make_folder(path.parent, made)  # tag feeds live in subfolders
                 handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
                 staged.append((temp, path))
                 with os.fdopen(handle, "wb") as file:
@@ -150,6 +151,8 @@ def write_files(contents: dict[Path, bytes | list[bytes]], folder: Path | None =
         except BaseException:
             for temp, _ in staged:
                 os.unlink(temp)
+            for made_folder in reversed(made):
+                made_folder.rmdir()
             raise
         for temp, path in staged:
             os.replace(temp, path)
@@ -157,3 +160,16 @@ def write_files(contents: dict[Path, bytes | list[bytes]], folder: Path | None =
     except OSError as e:
         where = e.filename or folder
         raise KeydatesError(f"{where}: cannot write: {e.strerror or e}") from None
+
+
+def _make_folder(folder: Path, made: list[Path]) -> None:
+    """mkdir -p, noting in `made` each folder it made (parents first)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for new in reversed(missing):
+        new.mkdir()
+        made.append(new)

@@ -11,13 +11,29 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache, cached_property
 from json.encoder import encode_basestring
 from operator import attrgetter
 from pathlib import Path
 
 STATUSES = ("confirmed", "tentative", "cancelled")
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """When to remind, before the event's start.
+
+    Either a length, `days` nominal days (the same clock time that many days
+    earlier, RFC 5545 3.3.6) and then `exact` more time; or, with `at`, a
+    time of day on the wall clock of the event's zone, `days` days before
+    the day it starts. "24h" and "1d" differ across a clock change, so a
+    timedelta alone cannot say which is meant.
+    """
+
+    days: int = 0
+    exact: timedelta = timedelta(0)
+    at: time | None = None
 
 
 @dataclass(frozen=True, slots=True)  # slots: a third less memory per event
@@ -44,7 +60,7 @@ class Event:
     busy: bool = False
     repeat: str | None = None  # an RRULE value, UNTIL already in its RFC 5545 form
     exceptions: tuple[date | datetime, ...] = ()  # EXDATEs, same kind as start
-    reminders: tuple[timedelta, ...] = ()  # alarm triggers relative to the start
+    reminders: tuple[Reminder, ...] = ()
 
     @property
     def all_day(self) -> bool:
@@ -132,6 +148,10 @@ def _plain(value) -> str:
         return value.isoformat()
     if isinstance(value, timedelta):
         return str(value.total_seconds())
+    if isinstance(value, Reminder):
+        if value.at is None:  # as the trigger timedelta was written before Reminder
+            return str((-timedelta(days=value.days) - value.exact).total_seconds())
+        return f"{value.at:%H:%M} {value.days} days before"
     raise TypeError(type(value).__name__)
 
 

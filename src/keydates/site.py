@@ -14,6 +14,7 @@ Pure: nothing here reads files or the clock.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import quote, urlsplit
@@ -24,6 +25,10 @@ from keydates.lock import Stamp
 from keydates.model import Calendar, Entry, Event, Feed, combined_feed
 
 PAGE = "index.html"
+# Bytes of a tag feed's file name before ".ics": file systems stop at 255,
+# and a percent-encoded CJK character takes 9.
+TAG_NAME_LIMIT = 100
+TAG_HASH_LENGTH = 12
 
 
 @dataclass(frozen=True)
@@ -62,8 +67,24 @@ def check_base_url(text: str | None) -> str | None:
 
 
 def tag_path(feed_id: str, tag: str) -> str:
-    """The file of one tag's feed; any tag becomes one safe file name."""
-    return f"{feed_id}/{quote(tag, safe='')}.ics"
+    """The file of one tag's feed; any tag becomes one safe file name.
+
+    The tag percent-encoded; if that is longer than TAG_NAME_LIMIT bytes,
+    its readable start and a hash of the whole tag, the same on every build.
+    """
+    return f"{feed_id}/{tag_file_name(tag)}.ics"
+
+
+def tag_file_name(tag: str) -> str:
+    """A tag as a file name, without extension: at most TAG_NAME_LIMIT bytes."""
+    name = quote(tag, safe="")
+    if len(name) <= TAG_NAME_LIMIT:
+        return name
+    digest = hashlib.sha256(tag.encode("utf-8")).hexdigest()[:TAG_HASH_LENGTH]
+    cut = TAG_NAME_LIMIT - TAG_HASH_LENGTH - 1
+    while "%" in name[max(cut - 2, 0) : cut]:  # never inside a %XX escape
+        cut -= 1
+    return f"{name[:cut]}-{digest}"
 
 
 def filter_feed(feed: Feed, tags: Iterable[str]) -> Feed:

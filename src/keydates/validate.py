@@ -19,11 +19,12 @@ from zoneinfo import ZoneInfo
 from keydates.errors import InputError, Problem
 from keydates.load import Source
 from keydates.model import STATUSES, Calendar, Event
-from keydates.recurrence import is_occurrence, make_rule
-from keydates.when import add_duration, parse_duration, parse_window, reminder_trigger
+from keydates.recurrence import instance_problem, is_occurrence, make_rule, rule_notes, show_moment
+from keydates.when import add_duration, distinct_reminders, parse_duration, parse_reminder, parse_window, reminder_for
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESERVED_CALENDAR_IDS = {"all"}  # all.ics combines every calendar
+MAX_CALENDAR_ID = 100  # characters; it names files and folders (file names stop at 255 bytes)
 TOP_KEYS = ("calendar", "event", "holidays")
 HOLIDAY_KEYS = ("country", "subdiv", "years", "language", "only", "blocks", "id", "tags")
 CALENDAR_KEYS = ("id", "name", "description", "timezone", "refresh", "url", "remind")
@@ -232,7 +233,7 @@ class _FileChecker:
             return None
         start, end, tz, window = span
         repeat, exceptions = self.recurrence(raw, fields, label, start, tz)
-        reminders = self.reminders(raw, fields, label, start)
+        reminders = self.reminders(raw, fields, label, start, bool(repeat))
         if repeat is False or reminders is None:
             return None
         if window and status is None:
@@ -243,10 +244,15 @@ class _FileChecker:
             self.warn("no source url (where does this date come from?)", label, "url")
         if len(title.encode("utf-16-le")) // 2 > OUTLOOK_TITLE_LIMIT:
             self.warn(f"title is longer than Outlook shows ({OUTLOOK_TITLE_LIMIT} characters); put details in description", label, "title")
-        return Event(
+        event = Event(
             event_id, title, start, end, tz, window, description, location, url,
             tags, status or "confirmed", busy, repeat, exceptions, reminders,
         )  # fmt: skip
+        problem = instance_problem(event)
+        if problem:
+            self.error(problem, label, "repeat")
+            return None
+        return event
 
     def recurrence(self, raw: dict, fields: _Fields, label: str, start, tz: str | None):
         """(RRULE value or None, EXDATEs); (False, ()) after reporting a problem."""
@@ -271,6 +277,8 @@ class _FileChecker:
         except ValueError as e:
             self.error(str(e), label, "repeat")
             return False, ()
+        for note in rule_notes(rule, start):
+            self.warn(note, label, "repeat")
         exceptions = fields.get("except", lambda value: self.exceptions(value, start, tz, rule))
         if "except" in raw and exceptions is None:
             return False, ()
@@ -280,33 +288,34 @@ class _FileChecker:
         """EXDATEs: each the same kind as start and an occurrence of the rule."""
         items = value if isinstance(value, list) else [value]
         timed = isinstance(start, datetime)
+        zone = (ZoneInfo(tz) if tz else start.tzinfo) if timed else None  # the start's own zone or offset
         result = []
         for item in items:
             day = _day_or_time(item)
             if timed and not isinstance(day, datetime):
-                day = datetime.combine(day, start.astimezone(ZoneInfo(tz) if tz else timezone.utc).time())
+                day = datetime.combine(day, start.astimezone(zone).time())  # that day's occurrence, local
             if not timed and isinstance(day, datetime):
                 raise InvalidValue(f"{_show(day)} has a time of day but the event is all-day; give the date")
             if timed and day.tzinfo is None:
-                day = day.replace(tzinfo=ZoneInfo(tz) if tz else timezone.utc)
+                day = day.replace(tzinfo=zone)
             if not is_occurrence(rule, start, tz, day):
-                raise InvalidValue(f"{_show(day)} is not an occurrence of {rule}")
+                raise InvalidValue(f"{show_moment(day.astimezone(zone) if timed else day, tz)} is not an occurrence of {rule}")
             result.append(day)
         return tuple(sorted(set(result)))
 
-    def reminders(self, raw: dict, fields: _Fields, label: str, start) -> tuple | None:
-        """Alarm triggers; the calendar's `remind` applies when the event has none."""
+    def reminders(self, raw: dict, fields: _Fields, label: str, start, repeats: bool = False) -> tuple | None:
+        """Reminders; the calendar's `remind` applies when the event has none."""
         phrases = fields.get("remind", _reminder_phrases) if "remind" in raw else self.default_remind
         if phrases is None:
             return None
         triggers = []
         for phrase in phrases:
             try:
-                triggers.append(reminder_trigger(phrase, start))
+                triggers.append(reminder_for(phrase, start))
             except ValueError as e:
                 self.error(str(e), label, "remind")
                 return None
-        return tuple(dict.fromkeys(triggers))
+        return distinct_reminders(triggers, start, repeats)
 
     def span(self, raw: dict, fields: _Fields, label: str, calendar_tz: str | None):
         """Work out (start, end, timezone, window phrase) from the one way of saying when."""
@@ -491,6 +500,8 @@ def _event_id(value) -> str:
 
 def _calendar_id(value) -> str:
     text = _event_id(value)
+    if len(text) > MAX_CALENDAR_ID:
+        raise InvalidValue(f"{text[:20]!r}... is {len(text)} characters long: a calendar id is a file name, at most {MAX_CALENDAR_ID}")
     if text in RESERVED_CALENDAR_IDS:
         raise InvalidValue(f"{text!r} is reserved (all.ics combines every calendar)")
     return text
@@ -523,7 +534,7 @@ def _reminder_phrases(value) -> tuple[str, ...]:
     if not all(isinstance(item, str) and item.strip() for item in items):
         raise InvalidValue(f"expected a list of reminders like [\"1d\", \"09:00 the day before\"], got {items!r}")
     for item in items:
-        reminder_trigger(item, date(2000, 1, 1))  # the form, before any event
+        parse_reminder(item)  # the form, before any event
     return tuple(items)
 
 
@@ -572,6 +583,10 @@ def _parse_iso(text: str) -> date | datetime:
         raise InvalidValue(f"{text!r} is not a valid date ({e}); write it like 2026-02-06 or 2026-02-06T09:30:00") from None
 
 
+# Control characters and line breaks: not in any URI (RFC 3986), nor in
+# URL, SOURCE or DESCRIPTION without breaking the strict `ical` parser.
+_URL_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
 # Addresses that urlsplit would accept, recognised without it: it and the
 # whitespace scan were the slowest part of validating an event.
 _PLAIN_URL_RE = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][!-~]*)?", re.ASCII)
@@ -581,6 +596,9 @@ def _http_url(value) -> str:
     text = _expect(value, str)
     if _PLAIN_URL_RE.fullmatch(text):
         return text
+    control = _URL_CONTROL_RE.search(text)
+    if control:
+        raise InvalidValue(f"{text!r} contains the control character U+{ord(control.group()):04X}, which a web address cannot hold (RFC 3986); percent-encode it or remove it")
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in text):
         raise InvalidValue(f"{text!r} is not a web address (expected http:// or https://)")
