@@ -4,7 +4,8 @@
 {"error": message} or {"events": {uid: {"start", "end", "instances",
 "alarms"}}}: every date-time in UTC ("2026-03-08T14:00:00Z"), dates as
 "2026-03-08", the first instances as [start, end] pairs and, per instance,
-the time each VALARM fires (floating, without Z, for all-day events).
+the time each VALARM fires (floating, without Z, for all-day events), and
+the SUMMARY, DESCRIPTION and URL as read.
 Parsers:
 
 - "ical": Home Assistant's strict `ical` package (its own timeline);
@@ -125,6 +126,9 @@ def _read_ical(texts, instances):
                 "end": show(event.end),
                 "instances": [[show(item.dtstart), show(item.end)] for item in found],
                 "alarms": [[show(_fire(item.dtstart, alarm.trigger)) for alarm in item.alarm] for item in found],
+                "summary": event.summary or "",
+                "description": event.description or "",
+                "url": event.url or "",
             }
         return events
 
@@ -157,6 +161,9 @@ def _read_icalendar(texts, instances):
                     [show(_fire(item["DTSTART"].dt, alarm["TRIGGER"].dt)) for alarm in item.walk("VALARM")]
                     for item in found
                 ],
+                "summary": str(event.get("SUMMARY", "")),
+                "description": str(event.get("DESCRIPTION", "")),
+                "url": str(event.get("URL", "")),
             }
         return events
 
@@ -164,12 +171,18 @@ def _read_icalendar(texts, instances):
 
 
 def _fire(start, trigger):
-    """When an alarm fires by RFC 5545 3.3.6: days on the wall clock, the rest exact."""
+    """When an alarm fires by RFC 5545 3.3.6: days on the wall clock, the rest exact.
+
+    These parsers give a relative trigger as a timedelta, so its whole days
+    stand for the D part ("PT24H" would be read as "P1D").
+    """
     if isinstance(trigger, datetime):
         return trigger
     if not isinstance(start, datetime):
         start = datetime(start.year, start.month, start.day)  # floating midnight
         return start + trigger
-    days = timedelta(days=trigger.days)
-    wall = start + days
-    return (wall.astimezone(UTC) + (trigger - days)).astimezone(UTC)
+    sign = -1 if trigger < timedelta(0) else 1
+    length = abs(trigger)
+    days = timedelta(days=length.days)
+    wall = start + sign * days  # aware arithmetic: on the wall clock
+    return (wall.astimezone(UTC) + sign * (length - days)).astimezone(UTC)

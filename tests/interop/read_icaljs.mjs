@@ -1,7 +1,8 @@
 // Read calendars with Mozilla's ical.js (Thunderbird's and Nextcloud's parser).
 // stdin: {"instances": N, "calendars": {name: ics text}}
 // stdout: {name: {"events": {uid: event}} or {"error": message}}, each event
-// {"start", "end", "instances": [[start, end], ...], "alarms": [[time, ...], ...]}:
+// {"start", "end", "instances": [[start, end], ...], "alarms": [[time, ...], ...],
+// "summary", "description", "url"}:
 // date-times in UTC (2026-03-08T14:00:00Z), dates as 2026-03-08; alarms per
 // instance, computed with ICAL.Time.addDuration as Thunderbird does.
 import ICAL from "ical.js";
@@ -44,7 +45,11 @@ function readEvent(vevent) {
     instances.push([show(event.startDate), show(event.endDate)]);
     alarms.push(alarmsAt(vevent, event.startDate));
   }
-  return { start: show(event.startDate), end: show(event.endDate), instances, alarms };
+  const text = (name) => vevent.getFirstPropertyValue(name) ?? "";
+  return {
+    start: show(event.startDate), end: show(event.endDate), instances, alarms,
+    summary: text("summary"), description: text("description"), url: text("url"),
+  };
 }
 
 const result = {};

@@ -3,7 +3,8 @@
 Run by Debian's /usr/bin/python3, which has the bindings (gir1.2-ical-3.0,
 python3-gi); the test venv need not. Same protocol as read_icaljs.mjs:
 stdin {"instances": N, "calendars": {name: ics text}}, stdout per name
-{"events": {uid: {"start", "end", "instances", "alarms"}}} or {"error": ...},
+{"events": {uid: {"start", "end", "instances", "alarms", "summary",
+"description", "url"}}} or {"error": ...},
 date-times in UTC, dates as YYYY-MM-DD. Instances come from libical's own
 expansion (icalcomponent_foreach_recurrence: RRULE, RDATE, EXDATE); alarms
 per instance from icaltime_add, libical's own time arithmetic.
@@ -57,9 +58,7 @@ def alarms_at(vevent, start):
                 at = at.add(trigger.get_duration())
                 found.append(f"{at.get_year():04}-{at.get_month():02}-{at.get_day():02}T{at.get_hour():02}:{at.get_minute():02}:{at.get_second():02}")
             else:
-                fired = at.add(trigger.get_duration())
-                fired.set_timezone(start.get_timezone())
-                found.append(show(fired))
+                found.append(show(at.add(trigger.get_duration())))
         alarm = vevent.get_next_component(ICal.ComponentKind.VALARM_COMPONENT)
     return found
 
@@ -82,7 +81,11 @@ def read_event(vevent, count):
             until = start.clone()
             until.set_is_date(False)
             until.adjust(366 * years, 0, 0, 0)
-            vevent.foreach_recurrence(start, until, collect, None)
+            # From a day before: libical checks DTSTART's own span as if its
+            # wall clock were UTC, and leaves it out east of Greenwich.
+            since = start.clone()
+            since.adjust(-1, 0, 0, 0)
+            vevent.foreach_recurrence(since, until, collect, None)
             if len(found) >= count:
                 break
         for begin, finish in found:
@@ -93,9 +96,16 @@ def read_event(vevent, count):
                 alarms.append(alarms_at(vevent, day))
             else:
                 instances.append([utc_text(begin), utc_text(finish)])
-                zoned = ICal.Time.new_from_timet_with_zone(begin, False, start.get_timezone())
+                zoned = ICal.Time.new_from_timet_with_zone(begin, False, ICal.Timezone.get_utc_timezone())
+                if not start.is_utc():
+                    zoned.convert_to_zone_inplace(start.get_timezone())  # the occurrence's wall clock
                 alarms.append(alarms_at(vevent, zoned))
-    return {"start": show(start), "end": show(end), "instances": instances, "alarms": alarms}
+    url = vevent.get_first_property(ICal.PropertyKind.URL_PROPERTY)
+    return {
+        "start": show(start), "end": show(end), "instances": instances, "alarms": alarms,
+        "summary": vevent.get_summary() or "", "description": vevent.get_description() or "",
+        "url": url.get_value_as_string() if url else "",
+    }
 
 
 def read(text, count):
