@@ -101,6 +101,8 @@ CASES = [
          timed(every(at(NY, 2026, 1, 5, 1, 30), timedelta(days=7), 60), timedelta(hours=1))),
     Case("nov-2-0130-yearly", NY, 'start = 2026-11-02T01:30:00\nrepeat = "yearly"\nuntil = 2030-12-31',
          timed([at(NY, year, 11, 2, 1, 30) for year in range(2026, 2031)], timedelta(hours=1))),
+    Case("six-hourly-across-dst", NY, 'start = 2026-03-07T21:00:00\nduration = "30m"\nrepeat = "FREQ=HOURLY;INTERVAL=6;COUNT=5"',
+         timed([at(NY, 2026, 3, 7, 21), at(NY, 2026, 3, 8, 3), at(NY, 2026, 3, 8, 9), at(NY, 2026, 3, 8, 15), at(NY, 2026, 3, 8, 21)], timedelta(minutes=30))),
     # Rule parts.
     Case("feb-29-yearly", "UTC", 'date = 2024-02-29\nrepeat = "yearly"\ncount = 4',
          days([date(2024, 2, 29), date(2028, 2, 29), date(2032, 2, 29), date(2036, 2, 29)])),

@@ -189,7 +189,7 @@ def _check_freq(parts: dict) -> None:
     for key, freqs in NOT_WITH.items():
         if key in parts and freq in freqs:
             allowed = [f for f in FREQS if f not in freqs]
-            raise ValueError(f"{key} cannot be used with FREQ={freq}, only with FREQ={' or '.join(allowed)} (RFC 5545 3.3.10)")
+            raise ValueError(f"{key} cannot be used with FREQ={freq}, only with FREQ={_either(allowed)} (RFC 5545 3.3.10)")
     ordinals = [f"{n}{day}" for n, day in parts.get("BYDAY", ()) if n]
     if ordinals:
         if freq not in ("MONTHLY", "YEARLY"):
@@ -206,6 +206,10 @@ def _check_freq(parts: dict) -> None:
         # Valid, but Thunderbird's ical.js expands FREQ=YEARLY;BYWEEKNO=2;BYDAY=MO
         # as every Monday from week 2 on, and other readers disagree on the first.
         raise ValueError("BYWEEKNO is read differently by calendar apps (Thunderbird repeats it every week); say the same days with BYMONTH with BYMONTHDAY or BYDAY, e.g. FREQ=YEARLY;BYMONTH=1;BYDAY=2MO")
+
+
+def _either(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 def make_rule(repeat: str, start: date | datetime, tz: str | None, until=None, count=None) -> str:
@@ -266,7 +270,7 @@ def rule_notes(rule: str, start: date | datetime) -> list[str]:
         notes.append("29 February comes only in leap years, so this repeats every four years; for the last day of February every year write FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-1")
     elif parts["FREQ"] == "MONTHLY" and any(day > 28 for day in days) and "BYSETPOS" not in parts:
         worst = max(day for day in days if day > 28)
-        notes.append(f"months without a {worst}th day are skipped (RFC 5545 3.3.10); for the last day of every month write FREQ=MONTHLY;BYMONTHDAY=-1")
+        notes.append(f"months without a {worst}{'st' if worst == 31 else 'th'} day are skipped (RFC 5545 3.3.10); for the last day of every month write FREQ=MONTHLY;BYMONTHDAY=-1")
     return notes
 
 
@@ -548,7 +552,7 @@ def _why_fragile(zone: ZoneInfo, local: datetime, start_utc: datetime, end_utc: 
             kind = "is skipped when clocks go forward" if round_trip != wall else "happens twice when clocks go back"
             return f"{what} at {wall:%H:%M}, a time that {kind}"
     if start_utc.replace(tzinfo=UTC).astimezone(zone).utcoffset() != end_utc.replace(tzinfo=UTC).astimezone(zone).utcoffset():
-        return "spans a clock change, which calendar apps measure on the wall clock"
+        return "spans a clock change"
     return ""
 
 
@@ -618,6 +622,6 @@ def instance_problem(event) -> str | None:
     moment, why = found
     day = moment.date().isoformat()
     return (
-        f"the occurrence on {day} {why} in {event.timezone}, which calendar apps read differently;"
+        f"the occurrence on {day} {why} ({event.timezone}), which calendar apps read differently;"
         f" move the event out of the hour the clocks change, or leave that day out with except = [{day}]"
     )

@@ -81,10 +81,13 @@ def tag_file_name(tag: str) -> str:
     if len(name) <= TAG_NAME_LIMIT:
         return name
     digest = hashlib.sha256(tag.encode("utf-8")).hexdigest()[:TAG_HASH_LENGTH]
-    cut = TAG_NAME_LIMIT - TAG_HASH_LENGTH - 1
-    while "%" in name[max(cut - 2, 0) : cut]:  # never inside a %XX escape
-        cut -= 1
-    return f"{name[:cut]}-{digest}"
+    budget, prefix = TAG_NAME_LIMIT - TAG_HASH_LENGTH - 1, ""
+    for char in tag:  # whole characters, never part of one's escapes
+        piece = quote(char, safe="")
+        if len(prefix) + len(piece) > budget:
+            break
+        prefix += piece
+    return f"{prefix}-{digest}"
 
 
 def filter_feed(feed: Feed, tags: Iterable[str]) -> Feed:

@@ -598,7 +598,7 @@ def _http_url(value) -> str:
         return text
     control = _URL_CONTROL_RE.search(text)
     if control:
-        raise InvalidValue(f"{text!r} contains the control character U+{ord(control.group()):04X}, which a web address cannot hold (RFC 3986); percent-encode it or remove it")
+        raise InvalidValue(f"{text!r} contains U+{ord(control.group()):04X}, a control character or line break, which a web address cannot hold (RFC 3986); percent-encode it or remove it")
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in text):
         raise InvalidValue(f"{text!r} is not a web address (expected http:// or https://)")
