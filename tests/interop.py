@@ -152,7 +152,10 @@ def _read_icalendar(texts, instances):
                 found = window[:instances]
                 if len(found) == instances:
                     break
-            end = event["DTEND"].dt if "DTEND" in event else start + event["DURATION"].dt
+            if "DTEND" in event:
+                end = event["DTEND"].dt
+            else:  # RFC 5545 3.6.1: a day, or no time at all
+                end = start + event["DURATION"].dt if "DURATION" in event else start + timedelta(days=0 if isinstance(start, datetime) else 1)
             events[str(event["UID"])] = {
                 "start": show(start),
                 "end": show(end),

@@ -12,7 +12,9 @@ TEXT by RFC 5545 3.3.11 here (the parsers forgive unescaped commas). The expecte
 keydates' code.
 
 Known differences, not counted as failures:
-- a lone CR, or CRLF, in text is written as a line break (\\n) by design;
+- a lone CR, CRLF, U+0085, U+2028 or U+2029 in text is written as a line
+  break (\\n) by design, and spaces and tabs around a text are dropped
+  (libical drops them);
 - keydates adds a window note and "Source: <url>" to DESCRIPTION, so the
   user's description is checked to be contained in it, as written;
 - ASCII control characters other than tab and line breaks cannot be put in an
@@ -76,8 +78,11 @@ def toml_string(value: str) -> str:
 
 
 def as_written(value: str) -> str:
-    """What a text reads back as: line breaks of any kind become LF."""
-    return value.replace("\r\n", "\n").replace("\r", "\n")
+    """What a text reads back as: line breaks of any kind become LF (U+0085,
+    U+2028 and U+2029 too), spaces and tabs around it are dropped."""
+    for line_break in ("\r\n", "\r", "\x85", "\u2028", "\u2029"):
+        value = value.replace(line_break, "\n")
+    return value.strip(" \t")
 
 
 def exists(local: datetime, zone: str) -> bool:

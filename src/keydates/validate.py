@@ -221,9 +221,10 @@ class _FileChecker:
         self.unknown_keys(raw, EVENT_KEYS, label)
         fields = _Fields(self, raw, label)
         event_id = fields.get("id", _event_id, required=True)
-        title = fields.get("title", _text, required=True)
-        description = fields.get("description", _text) or ""
-        location = fields.get("location", _text) or ""
+        # Spaces and tabs around a text are dropped: libical (Evolution) drops them.
+        title = _trimmed(fields.get("title", _text, required=True))
+        description = _trimmed(fields.get("description", _text)) or ""
+        location = _trimmed(fields.get("location", _text)) or ""
         url = fields.get("url", _http_url) or ""
         tags = fields.get("tags", _tags) or ()
         status = fields.get("status", _status)
@@ -474,6 +475,10 @@ def _text(value) -> str:
         raise InvalidValue("must not be empty")
     _no_controls(text)
     return text
+
+
+def _trimmed(text: str | None) -> str | None:
+    return None if text is None else text.strip(" \t")
 
 
 # ASCII control characters other than tab and line breaks: iCalendar TEXT
