@@ -112,7 +112,7 @@ def whens(draw, calendar_zone: str):
     if kind == "offset":
         start = draw(times).replace(second=0, microsecond=0)
         offset = timezone(timedelta(minutes=draw(st.integers(-14 * 60, 14 * 60))))
-        minutes = draw(st.integers(0, 3000))
+        minutes = draw(st.integers(1, 3000))  # never zero-length
         begin = start.replace(tzinfo=offset)
         end = begin + timedelta(minutes=minutes)
         return [f"start = {begin.isoformat()}", f"end = {end.isoformat()}"], begin, end
@@ -147,10 +147,10 @@ def whens(draw, calendar_zone: str):
     lines = [f"start = {start.isoformat()}"] + ([f"timezone = {toml_string(own_zone)}"] if own_zone else [])
     begin = start.replace(tzinfo=zoneinfo.ZoneInfo(zone))
     if kind == "timed":
-        end = start + timedelta(minutes=draw(st.integers(0, 5000)))
+        end = start + timedelta(minutes=draw(st.integers(1, 5000)))
         assume(exists(end, zone))
         finish = end.replace(tzinfo=begin.tzinfo)
-        assume(finish.astimezone(UTC) >= begin.astimezone(UTC))
+        assume(finish.astimezone(UTC) > begin.astimezone(UTC))  # never zero-length
         return lines + [f"end = {end.isoformat()}"], begin, finish
     if kind == "timed-duration":
         minutes = draw(st.integers(1, 1500))

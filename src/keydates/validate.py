@@ -407,6 +407,9 @@ class _FileChecker:
             if end < start:
                 self.error(f"{_show(end)} is before start {_show(start)}", label, "end")
                 return None
+            if end == start:  # a zero-length event: Outlook and calcurse refuse it
+                self.error(f"{_show(end)} is the same instant as start; give a later end, or leave end out (one hour)", label, "end")
+                return None
         elif "duration" in raw:
             length = fields.get("duration", _positive_duration)
             if length is None:
