@@ -293,7 +293,11 @@ def _check_sub_daily(rule: str, start: datetime, tz: str | None) -> None:
     if "UNTIL" not in parts and "COUNT" not in parts:
         raise ValueError(f"a rule repeating more often than daily must end: give COUNT or UNTIL (at most {MAX_INSTANCES:,} instances within {MAX_INSTANCES:,} periods)")
     begin = _naive(start, tz)
-    horizon = begin + PERIODS[parts["FREQ"]] * (parts.get("INTERVAL", 1) * MAX_INSTANCES)
+    last = datetime(LAST_YEAR, 12, 31, 23, 59, 59)
+    try:
+        horizon = min(begin + PERIODS[parts["FREQ"]] * (parts.get("INTERVAL", 1) * MAX_INSTANCES), last)
+    except (OverflowError, ValueError):  # past datetime's year 9999
+        horizon = last
     limit = f"within {MAX_INSTANCES:,} of its periods (FREQ={parts['FREQ']};INTERVAL={parts.get('INTERVAL', 1)}: until {_show_naive(horizon, start, tz)})"
     if "UNTIL" in parts and _until_wall(parts["UNTIL"], tz, start) > horizon:
         raise ValueError(f"a rule repeating more often than daily must end {limit}; give an earlier UNTIL")
@@ -383,6 +387,8 @@ def _instances(rule: str, begin: datetime, horizon: datetime, tz: str | None = N
     years of dateutil's year 9999: its search past the last instance, which
     it cannot be told to stop, ends there.
     """
+    if begin > horizon:
+        return
     parts = parse_rule(rule).parts
     until = _until_wall(parts["UNTIL"], tz, start if start is not None else begin) if "UNTIL" in parts else None
     if until is not None:
