@@ -93,3 +93,17 @@ def test_span_end_comes_from_until_or_count_without_expanding():
     sparse = Event("e", "E", start, start.replace(hour=10), "America/New_York", repeat="FREQ=MONTHLY;BYMONTHDAY=31;COUNT=5")
     assert span_end(sparse) is None  # periods may be skipped: covered without end
     assert span_end(Event("e", "E", start, start.replace(hour=10), "America/New_York", repeat="FREQ=WEEKLY")) is None
+
+
+def test_except_before_the_start_is_not_an_occurrence():
+    start = date(2026, 2, 6)
+    assert not is_occurrence("FREQ=WEEKLY", start, None, date(1600, 1, 7))
+    assert is_occurrence("FREQ=WEEKLY", start, None, date(2999, 12, 27))  # a Friday, 973 years on
+
+
+def test_sub_daily_rule_with_a_long_interval_and_a_count_is_fine(tmp_path):
+    body = '[[event]]\nid = "e"\ntitle = "E"\nstart = 2026-02-06T09:00:00\nrepeat = "FREQ=HOURLY;INTERVAL=10000;COUNT=3"\nurl = "https://example.com/"\n'
+    path = event_file(tmp_path, body)
+    result = run("list", path, "--format", "json", "--to", "2030-01-01")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count('"start"') == 3  # 2026-02-06, 2027-03-30 and 2028-05-20, 10,000 hours apart
