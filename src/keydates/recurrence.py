@@ -139,8 +139,8 @@ def parse_rule(text: str) -> _Rule:
 
 
 def _char_name(char: str) -> str:
-    names = {"\n": "a line break", "\r": "a carriage return", "\t": "a tab", ":": "':'"}
-    return f"U+{ord(char):04X} ({names[char]})" if char in names and char != ":" else names.get(char, f"U+{ord(char):04X} {char!r}")
+    names = {"\n": "a line break", "\r": "a carriage return", "\t": "a tab"}
+    return f"U+{ord(char):04X} ({names.get(char, repr(char))})"
 
 
 def _part_value(key: str, value: str):
