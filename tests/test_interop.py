@@ -114,6 +114,18 @@ CASES = [
          timed([at("Europe/Berlin", y, 1, 1, 12) + timedelta(days=99) for y in range(2026, 2030)], timedelta(hours=1))),
     Case("second-sunday-until", "Europe/Berlin", 'date = 2026-02-08\nrepeat = "FREQ=MONTHLY;BYDAY=+02SU;UNTIL=20260630"',
          days([date(y, m, [w for w in calendar.monthcalendar(y, m) if w[6]][1][6]) for y, m in months((2026, 2), 5)])),
+    Case("fifth-sunday-of-february", "UTC", 'date = 2004-02-29\nrepeat = "FREQ=YEARLY;BYMONTH=2;BYDAY=5SU;COUNT=3"',
+         days([date(2004, 2, 29), date(2032, 2, 29), date(2060, 2, 29)])),  # leap Februaries starting on a Sunday
+    Case("last-day-of-year", "Europe/Berlin", 'start = 2028-12-31T09:00:00\nduration = "30m"\nrepeat = "FREQ=YEARLY;BYYEARDAY=-1;COUNT=3"',
+         timed([at("Europe/Berlin", y, 12, 31, 9) for y in (2028, 2029, 2030)], timedelta(minutes=30))),
+    Case("last-day-of-december-twice", "Europe/Berlin", 'start = 2026-12-31T09:00:00\nduration = "30m"\nrepeat = "FREQ=MONTHLY;BYMONTH=12;BYMONTHDAY=31;BYHOUR=9,21;COUNT=4"',
+         timed([at("Europe/Berlin", y, 12, 31, h) for y in (2026, 2027) for h in (9, 21)], timedelta(minutes=30))),
+    Case("twice-a-day-on-the-half-hour", "Europe/Berlin", 'start = 2026-03-27T09:00:00\nduration = "15m"\nrepeat = "FREQ=DAILY;BYHOUR=9,17;BYMINUTE=0,30;COUNT=12"',
+         timed([at("Europe/Berlin", 2026, 3, d, h, m) for d in (27, 28, 29) for h in (9, 17) for m in (0, 30)], timedelta(minutes=15))),
+    Case("fortnightly-week-from-sunday", NY, 'start = 2026-03-03T18:00:00\nrepeat = "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH;WKST=SU;COUNT=6"',
+         timed([at(NY, 2026, m, d, 18) for m, d in ((3, 3), (3, 5), (3, 17), (3, 19), (3, 31), (4, 2))], timedelta(hours=1))),
+    Case("half-hourly-until", NY, 'start = 2026-03-08T09:00:00\nduration = "10m"\nrepeat = "FREQ=HOURLY;BYMINUTE=0,30;UNTIL=20260308T160000Z"',
+         timed([at(NY, 2026, 3, 8, h, m) for h in (9, 10, 11, 12) for m in (0, 30)][:7], timedelta(minutes=10))),
     # Times that happen once, written in UTC.
     Case("once-in-repeated-hour", NY, "start = 2026-11-01T01:15:00",
          [[show(datetime(2026, 11, 1, 5, 15, tzinfo=UTC)), show(datetime(2026, 11, 1, 6, 15, tzinfo=UTC))]]),

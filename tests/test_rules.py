@@ -65,7 +65,8 @@ RULES = [
     ("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1", datetime(2026, 1, 30, 17)),
     ("FREQ=MONTHLY;BYMONTHDAY=31", datetime(2026, 1, 31, 8)),
     ("FREQ=YEARLY;BYMONTH=2;BYDAY=5SU", datetime(2004, 2, 29, 12)),  # a fifth Sunday in February
-    ("FREQ=YEARLY;BYYEARDAY=-1;BYHOUR=9,21", datetime(2026, 12, 31, 9)),
+    ("FREQ=YEARLY;BYYEARDAY=-1", datetime(2026, 12, 31, 9)),
+    ("FREQ=MONTHLY;BYMONTH=12;BYMONTHDAY=31;BYHOUR=9,21", datetime(2026, 12, 31, 9)),
     ("FREQ=HOURLY;INTERVAL=5;BYDAY=SA,SU;COUNT=40", datetime(2026, 2, 7, 0)),
 ]
 

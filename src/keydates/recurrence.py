@@ -202,6 +202,13 @@ def _check_freq(parts: dict) -> None:
                 raise ValueError(f"BYDAY={ordinals[0]}: within a month a weekday's position runs from 1 to 5 or -5 to -1")
     if "BYSETPOS" in parts and not any(key.startswith("BY") and key != "BYSETPOS" for key in parts):
         raise ValueError("BYSETPOS only picks among the dates of another BY part (RFC 5545 3.3.10), e.g. FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1")
+    many = [key for key in ("BYHOUR", "BYMINUTE", "BYSECOND") if len(parts.get(key, ())) > 1]
+    if freq == "YEARLY" and many:
+        # Valid, but ical.js takes only the first time of a yearly rule.
+        raise ValueError(
+            f"{many[0]} with several values in a yearly rule is read as its first value only by Thunderbird (ical.js);"
+            " give one time per event, or repeat monthly with BYMONTH (e.g. FREQ=MONTHLY;BYMONTH=12;BYMONTHDAY=31;BYHOUR=9,21)"
+        )
     if "BYWEEKNO" in parts:
         # Valid, but Thunderbird's ical.js expands FREQ=YEARLY;BYWEEKNO=2;BYDAY=MO
         # as every Monday from week 2 on, and other readers disagree on the first.
