@@ -12,7 +12,9 @@ TEXT by RFC 5545 3.3.11 here (the parsers forgive unescaped commas). The expecte
 keydates' code.
 
 Known differences, not counted as failures:
-- a lone CR, or CRLF, in text is written as a line break (\\n) by design;
+- a lone CR, CRLF, U+0085, U+2028 or U+2029 in text is written as a line
+  break (\\n) by design, and spaces and tabs around a text are dropped
+  (libical drops them);
 - keydates adds a window note and "Source: <url>" to DESCRIPTION, so the
   user's description is checked to be contained in it, as written;
 - ASCII control characters other than tab and line breaks cannot be put in an
@@ -78,8 +80,11 @@ def toml_string(value: str) -> str:
 
 
 def as_written(value: str) -> str:
-    """What a text reads back as: line breaks of any kind become LF."""
-    return value.replace("\r\n", "\n").replace("\r", "\n")
+    """What a text reads back as: line breaks of any kind become LF (U+0085,
+    U+2028 and U+2029 too), spaces and tabs around it are dropped."""
+    for line_break in ("\r\n", "\r", "\x85", "\u2028", "\u2029"):
+        value = value.replace(line_break, "\n")
+    return value.strip(" \t")
 
 
 def exists(local: datetime, zone: str) -> bool:
@@ -109,7 +114,7 @@ def whens(draw, calendar_zone: str):
     if kind == "offset":
         start = draw(times).replace(second=0, microsecond=0)
         offset = timezone(timedelta(minutes=draw(st.integers(-14 * 60, 14 * 60))))
-        minutes = draw(st.integers(0, 3000))
+        minutes = draw(st.integers(1, 3000))  # never zero-length
         begin = start.replace(tzinfo=offset)
         end = begin + timedelta(minutes=minutes)
         return [f"start = {begin.isoformat()}", f"end = {end.isoformat()}"], begin, end
@@ -144,10 +149,10 @@ def whens(draw, calendar_zone: str):
     lines = [f"start = {start.isoformat()}"] + ([f"timezone = {toml_string(own_zone)}"] if own_zone else [])
     begin = start.replace(tzinfo=zoneinfo.ZoneInfo(zone))
     if kind == "timed":
-        end = start + timedelta(minutes=draw(st.integers(0, 5000)))
+        end = start + timedelta(minutes=draw(st.integers(1, 5000)))
         assume(exists(end, zone))
         finish = end.replace(tzinfo=begin.tzinfo)
-        assume(finish.astimezone(UTC) >= begin.astimezone(UTC))
+        assume(finish.astimezone(UTC) > begin.astimezone(UTC))  # never zero-length
         return lines + [f"end = {end.isoformat()}"], begin, finish
     if kind == "timed-duration":
         minutes = draw(st.integers(1, 1500))

@@ -207,8 +207,10 @@ def test_time_of_day_reminder_for_a_timed_event_is_exact_across_dst(tmp_path):
     assert result.exit_code == 0, result.stderr
     event = vevents((tmp_path / "dist" / "test.ics").read_bytes())["a.test@keydates"]
     (alarm,) = event.subcomponents
-    # 2026-03-08 09:00 EDT (clocks went forward at 02:00 that day) to 2026-03-09 14:00 EDT
-    assert alarm["TRIGGER"].dt == -timedelta(hours=29)
+    # 2026-03-08 09:00 EDT (clocks went forward at 02:00 that day), written as
+    # that instant: a relative trigger is read on the wall clock by some readers
+    assert alarm["TRIGGER"].dt == datetime(2026, 3, 8, 13, 0, tzinfo=UTC)
+    assert alarm["TRIGGER"].params["VALUE"] == "DATE-TIME"
 
 
 def test_cn_holiday_block(tmp_path):

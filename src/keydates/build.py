@@ -299,15 +299,16 @@ def stage_files(contents: dict[Path, bytes | list[bytes]], folder: Path | None =
     """
     where: Path | None = folder
     staged: Staged = []
+    made: list[Path] = []  # folders made here, removed again if writing fails
     try:
         if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
+            _make_folder(folder, made)
         for path, content in contents.items():
             where = path
             data = content if isinstance(content, bytes) else b"".join(content)
             if _same_content(path, data):
                 continue  # unchanged: keep its mtime for HTTP caches
-            path.parent.mkdir(parents=True, exist_ok=True)  # tag feeds live in subfolders
+            _make_folder(path.parent, made)  # tag feeds live in subfolders
             handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
             staged.append((temp, path))
             with os.fdopen(handle, "wb") as file:
@@ -318,10 +319,28 @@ def stage_files(contents: dict[Path, bytes | list[bytes]], folder: Path | None =
             os.chmod(temp, 0o644)  # mkstemp makes it private; feeds are public
     except BaseException as e:
         discard(staged)
+        for new in reversed(made):
+            try:
+                new.rmdir()
+            except OSError:
+                pass
         if isinstance(e, OSError):
             raise KeydatesError(f"{where}: cannot write: {_reason(e)}") from None
         raise
     return staged
+
+
+def _make_folder(folder: Path, made: list[Path]) -> None:
+    """mkdir -p, noting in `made` each folder it made (parents first)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for new in reversed(missing):
+        new.mkdir()
+        made.append(new)
 
 
 def commit(staged: Staged) -> None:

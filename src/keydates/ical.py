@@ -13,23 +13,34 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
-
-from icalendar import vDuration
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from keydates.describe import DEFAULT_LANGUAGE, description, language, reminder_text
-from keydates.model import Entry, Event, Feed, Stamp
-from keydates.recurrence import occurrences
+from keydates.model import Entry, Event, Feed, Reminder, Stamp
+from keydates.recurrence import span_end
 from keydates.vtimezone import vtimezone_lines
+from keydates.when import reminder_instant, trigger_parts
 
 PRODID = "-//keydates//keydates//EN"
 PROGRESS_STEP = 1000  # events between progress reports
 FOLD_LIMIT = 75  # octets per line, without the CRLF (RFC 5545 3.1)
-OPEN_RULE_SPAN = timedelta(days=5 * 366)
+# Line breaks that readers splitting lines as Python's str.splitlines does
+# (vdirsyncer) would cut a content line at; written as escaped line breaks.
+_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
+# What a URI may hold unescaped (RFC 3986): printable ASCII without space.
+_URI_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
 STATUS = {"confirmed": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
 
 
 def escape_text(text: str) -> str:
-    """Escape a TEXT value (RFC 5545 3.3.11); every line break becomes \\n."""
+    """Escape a TEXT value (RFC 5545 3.3.11); every line break becomes \\n.
+
+    Line breaks include U+0085, U+2028 and U+2029, which some readers split
+    lines at: raw, what followed them could be read as a new property.
+    """
+    if not text.isascii():  # str.translate took a fifth of rendering
+        for line_break in _LINE_BREAKS:
+            text = text.replace(line_break, "\n")
     return (
         text.replace("\\", "\\\\")
         .replace(";", "\\;")
@@ -134,7 +145,7 @@ def _calendar_head(feed: Feed) -> Iterator[str]:
         yield f"DESCRIPTION{_language_param(feed.language)}:{escape_text(feed.description)}"
         yield f"X-WR-CALDESC:{escape_text(feed.description)}"
     if feed.url:
-        yield f"SOURCE;VALUE=URI:{feed.url}"
+        yield f"SOURCE;VALUE=URI:{uri(feed.url)}"
     yield f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}"  # VALUE is required (RFC 7986 5.7)
     yield f"X-PUBLISHED-TTL:{refresh}"
 
@@ -171,17 +182,17 @@ def _event_block(uid: str, event: Event, stamp: Stamp, tag: str = DEFAULT_LANGUA
     if event.location:
         lines.append(fold(f"LOCATION{param}:{escape_text(event.location)}"))
     if event.url:
-        lines.append(fold(f"URL:{event.url}"))  # a URI: not TEXT-escaped (RFC 5545 3.3.13)
+        lines.append(fold(f"URL:{uri(event.url)}"))  # a URI: not TEXT-escaped (RFC 5545 3.3.13)
     if event.tags:
         lines.append(_categories(event.tags))
     lines.append(_flags(event.status, event.busy, event.all_day))
-    for trigger in event.reminders:
+    for reminder in event.reminders:
         # ACTION, DESCRIPTION and TRIGGER are all required (RFC 5545 3.6.6)
         lines += [
             "BEGIN:VALARM",
             "ACTION:DISPLAY",
             fold(f"DESCRIPTION{param}:{escape_text(reminder_text(event, lang))}"),
-            f"TRIGGER:{_duration(trigger)}",
+            _trigger(reminder, event),
             "END:VALARM",
         ]
     lines.append("END:VEVENT\r\n")
@@ -217,6 +228,34 @@ def _flags(status: str, busy: bool, all_day: bool) -> str:
     ])
 
 
+def _trigger(reminder: Reminder, event: Event) -> str:
+    """The TRIGGER of a reminder.
+
+    A time of day before an event that happens once is written as that
+    instant in UTC, which every reader takes as it is; a relative trigger
+    crossing a clock change is read on the wall clock by ical.js and
+    libical but exactly by RFC 5545 3.3.6 readers, an hour apart. A
+    repeating event gets whole days plus the time on the clock, which the
+    wall-clock readers fire at that time of day in every occurrence.
+    """
+    if reminder.at is not None and isinstance(event.start, datetime) and not event.repeat:
+        return f"TRIGGER;VALUE=DATE-TIME:{_utc(reminder_instant(reminder, event.start))}"
+    after, days, exact = trigger_parts(reminder, event.start)
+    return f"TRIGGER:{'' if after else '-'}{_duration_text(days, exact)}"
+
+
+def uri(text: str) -> str:
+    """A URI value as RFC 3986 writes it: non-ASCII host in IDNA, other non-ASCII percent-encoded."""
+    if text.isascii():
+        return text
+    parts = urlsplit(text)
+    host = parts.hostname or ""
+    netloc = parts.netloc.replace(host, host.encode("idna").decode("ascii")) if host and not host.isascii() else parts.netloc
+    return urlunsplit(parts._replace(netloc=quote(netloc, safe=_URI_SAFE))._replace(
+        path=quote(parts.path, safe=_URI_SAFE), query=quote(parts.query, safe=_URI_SAFE), fragment=quote(parts.fragment, safe=_URI_SAFE),
+    ))
+
+
 def _when(name: str, value: date | datetime, tz: str | None, repeat: str | None = None) -> str:
     if not isinstance(value, datetime):
         return f"{name};VALUE=DATE:{_basic(value)}"  # all-day: no TZID (RFC 5545 3.3.4)
@@ -233,28 +272,22 @@ def _ambiguous(value: datetime) -> bool:
 
 
 def _timezones(events) -> Iterator[str]:
-    """One VTIMEZONE per TZID used, covering just the instants that use it."""
-    spans: dict[str, tuple[datetime, datetime]] = {}
+    """One VTIMEZONE per TZID used, covering just the instants that use it.
+
+    A rule's end comes from its UNTIL or COUNT, without expanding it; a
+    rule without one (last None) gets a VTIMEZONE without end.
+    """
+    spans: dict[str, tuple[datetime, datetime | None]] = {}
     for event in events:
         if event.timezone and isinstance(event.start, datetime):
-            end = last_end(event)
+            end = span_end(event)
             first, last = spans.get(event.timezone, (event.start, end))
-            spans[event.timezone] = (min(first, event.start), max(last, end))
+            last = None if last is None or end is None else max(last, end)
+            spans[event.timezone] = (min(first, event.start), last)
     for tzid in sorted(spans):
         yield from vtimezone_lines(tzid, *spans[tzid])
 
 
-def last_end(event: Event) -> date | datetime:
-    """The end of the last occurrence; for an open rule, a few years on.
-
-    An open rule's VTIMEZONE ends in a yearly RRULE that runs on anyway.
-    """
-    if not event.repeat:
-        return event.end
-    if "COUNT=" not in event.repeat and "UNTIL=" not in event.repeat:
-        return event.end + OPEN_RULE_SPAN
-    *_, (_, end) = occurrences(event)
-    return end
 
 
 def _utc(moment: datetime) -> str:
@@ -280,4 +313,16 @@ def _basic(value: date | datetime) -> str:
 
 
 def _duration(length: timedelta) -> str:
-    return vDuration(length).to_ical().decode("ascii")
+    """A positive DURATION with whole days as days (REFRESH-INTERVAL)."""
+    return _duration_text(length.days, length - timedelta(days=length.days))
+
+
+def _duration_text(days: int, exact: timedelta) -> str:
+    """RFC 5545 3.3.6 dur-value: `days` nominal days, then `exact` in hours, minutes, seconds."""
+    seconds = int(exact.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    time = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{seconds}S" if seconds else "")
+    if not days and not time:
+        return "PT0S"
+    return "P" + (f"{days}D" if days else "") + (f"T{time}" if time else "")

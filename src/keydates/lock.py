@@ -35,7 +35,7 @@ from pathlib import Path
 
 from keydates.errors import InputError, Problem
 from keydates.load import LOCK_NAME, SERVED_NAME  # noqa: F401 (the lock's file names, re-exported)
-from keydates.model import CHANGE_KINDS, ChangeEntry, ChangeItem, Event, Stamp, Summary, uid
+from keydates.model import CHANGE_KINDS, ChangeEntry, ChangeItem, Event, Reminder, Stamp, Summary, uid
 
 LOCK_VERSION = 2
 KNOWN_VERSIONS = (1, 2)
@@ -580,6 +580,10 @@ def plain_json(value) -> str:
         return value.isoformat()
     if isinstance(value, timedelta):
         return str(value.total_seconds())
+    if isinstance(value, Reminder):
+        if value.at is None:  # as the trigger timedelta was written before Reminder
+            return str((-timedelta(days=value.days) - value.exact).total_seconds())
+        return f"{value.at:%H:%M} {value.days} days before"
     raise TypeError(type(value).__name__)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
@@ -31,6 +31,22 @@ class Translation(NamedTuple):
     title: str = ""  # a calendar's name
     description: str = ""
     location: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """When to remind, before the event's start.
+
+    Either a length, `days` nominal days (the same clock time that many days
+    earlier, RFC 5545 3.3.6) and then `exact` more time; or, with `at`, a
+    time of day on the wall clock of the event's zone, `days` days before
+    the day it starts. "24h" and "1d" differ across a clock change, so a
+    timedelta alone cannot say which is meant.
+    """
+
+    days: int = 0
+    exact: timedelta = timedelta(0)
+    at: time | None = None
 
 
 @dataclass(frozen=True, slots=True)  # slots: a third less memory per event
@@ -57,7 +73,7 @@ class Event:
     busy: bool = False
     repeat: str | None = None  # an RRULE value, UNTIL already in its RFC 5545 form
     exceptions: tuple[date | datetime, ...] = ()  # EXDATEs, same kind as start
-    reminders: tuple[timedelta, ...] = ()  # alarm triggers relative to the start
+    reminders: tuple[Reminder, ...] = ()
     uid: str | None = None  # a UID given in the file (an imported one), kept verbatim
     previous_ids: tuple[str, ...] = ()  # ids it had before, oldest first: the oldest gives its UID
     translations: tuple[Translation, ...] = ()  # its text in other languages, by language

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from keydates.describe import language_tag
 from keydates.errors import did_you_mean, show
 from keydates.model import STATUSES
-from keydates.when import parse_duration, parse_window, reminder_trigger
+from keydates.when import parse_duration, parse_reminder, parse_window
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESERVED_CALENDAR_IDS = {"all"}  # all.ics combines every calendar
@@ -132,11 +132,12 @@ def expect(value, kind):
 
 
 def text(value) -> str:
+    """Text without spaces or tabs at its ends (libical, in Evolution, drops them)."""
     result = expect(value, str)
     if not result.strip():
         raise Invalid("must not be empty")
     no_controls(result)
-    return result
+    return result.strip(" \t")
 
 
 # ASCII control characters other than tab and line breaks: iCalendar TEXT
@@ -165,8 +166,13 @@ def event_id(value) -> str:
     return result
 
 
+MAX_CALENDAR_ID = 100  # characters; it names files and folders (file names stop at 255 bytes)
+
+
 def calendar_id(value) -> str:
     result = event_id(value)
+    if len(result) > MAX_CALENDAR_ID:
+        raise Invalid(f"{result[:20]!r}... is {len(result)} characters long: a calendar id is a file name, at most {MAX_CALENDAR_ID}")
     if result in RESERVED_CALENDAR_IDS:
         raise Invalid(f"{result!r} is reserved (all.ics combines every calendar)")
     return result
@@ -199,7 +205,7 @@ def reminder_phrases(value) -> tuple[str, ...]:
     if not all(isinstance(item, str) and item.strip() for item in items):
         raise Invalid(f"expected a list of reminders like [\"1d\", \"09:00 the day before\"], got {items!r}")
     for item in items:
-        reminder_trigger(item, date(2000, 1, 1))  # the form, before any event
+        parse_reminder(item)  # the form, before any event
     return tuple(items)
 
 
@@ -258,10 +264,18 @@ def _parse_iso(value: str) -> date | datetime:
 _PLAIN_URL_RE = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][!-~]*)?", re.ASCII)
 
 
+# Control characters and line breaks: not in any URI (RFC 3986), nor in
+# URL, SOURCE or DESCRIPTION without breaking the strict `ical` parser.
+_URL_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def http_url(value) -> str:
     result = expect(value, str)
     if _PLAIN_URL_RE.fullmatch(result):
         return result
+    control = _URL_CONTROL_RE.search(result)
+    if control:
+        raise Invalid(f"{result!r} contains U+{ord(control.group()):04X}, a control character or line break, which a web address cannot hold (RFC 3986); percent-encode it or remove it")
     parts = urlsplit(result)
     if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in result):
         raise Invalid(f"{result!r} is not a web address (expected http:// or https://)")
@@ -275,7 +289,10 @@ def event_ids(value) -> tuple[str, ...]:
 
 def given_uid(value) -> str:
     """A UID kept verbatim (RFC 5545 3.8.4.7): any text on one line."""
-    result = text(value)
+    result = expect(value, str)
+    if not result.strip():
+        raise Invalid("must not be empty")
+    no_controls(result)
     if any(c in result for c in "\r\n\u2028\u2029\u0085"):
         raise Invalid("a UID is one line of text")
     if result != result.strip():

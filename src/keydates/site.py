@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable, Mapping
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import quote, urlsplit
@@ -28,6 +29,10 @@ from keydates.model import Calendar, Entry, Event, Feed, Stamp, combined_feed
 PAGE = "index.html"
 CHANGES = "changes.atom"
 PAGE_LIMIT = 1000  # events listed on the page per feed, each with its own .ics; the feed has them all
+# Bytes of a tag feed's file name before ".ics": file systems stop at 255,
+# and a percent-encoded CJK character takes 9.
+TAG_NAME_LIMIT = 100
+TAG_HASH_LENGTH = 12
 
 
 @dataclass(frozen=True)
@@ -72,8 +77,27 @@ def check_base_url(text: str | None) -> str | None:
 
 
 def tag_path(feed_id: str, tag: str) -> str:
-    """The file of one tag's feed; any tag becomes one safe file name."""
-    return f"{feed_id}/{quote(tag, safe='')}.ics"
+    """The file of one tag's feed; any tag becomes one safe file name.
+
+    The tag percent-encoded; if that is longer than TAG_NAME_LIMIT bytes,
+    its readable start and a hash of the whole tag, the same on every build.
+    """
+    return f"{feed_id}/{tag_file_name(tag)}.ics"
+
+
+def tag_file_name(tag: str) -> str:
+    """A tag as a file name, without extension: at most TAG_NAME_LIMIT bytes."""
+    name = quote(tag, safe="")
+    if len(name) <= TAG_NAME_LIMIT:
+        return name
+    digest = hashlib.sha256(tag.encode("utf-8")).hexdigest()[:TAG_HASH_LENGTH]
+    budget, prefix = TAG_NAME_LIMIT - TAG_HASH_LENGTH - 1, ""
+    for char in tag:  # whole characters, never part of one's escapes
+        piece = quote(char, safe="")
+        if len(prefix) + len(piece) > budget:
+            break
+        prefix += piece
+    return f"{prefix}-{digest}"
 
 
 def event_path(calendar_id: str, event_id: str) -> str:

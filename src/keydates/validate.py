@@ -22,9 +22,9 @@ from keydates import schema
 from keydates.errors import InputError, Problem, did_you_mean, show
 from keydates.load import Source
 from keydates.model import Calendar, Event, Timeline, Translation
-from keydates.recurrence import make_rule, not_occurrences
+from keydates.recurrence import instance_problem, make_rule, not_occurrences, rule_notes, show_moment
 from keydates.schema import Invalid
-from keydates.when import add_duration, reminder_trigger
+from keydates.when import add_duration, distinct_reminders, reminder_for
 
 DEFAULT_TIMED_LENGTH = timedelta(hours=1)
 OUTLOOK_TITLE_LIMIT = 255  # Outlook cuts SUMMARY at 255 UTF-16 units
@@ -226,6 +226,8 @@ def _events(raw_events: list[dict], context: _Context, report: _Report) -> list[
         except Invalid as e:
             report.error(str(e), label, e.field)
             continue
+        for note in rule_notes(events[-1].repeat, events[-1].start) if events[-1].repeat else ():
+            report.warn(note, label, "repeat")
         if not values["url"]:
             report.warn("no source url (where does this date come from?)", label, "url")
         if len(events[-1].title.encode("utf-16-le")) // 2 > OUTLOOK_TITLE_LIMIT:
@@ -241,13 +243,16 @@ def _event(raw: dict, values: dict, context: _Context) -> Event:
     status = values["status"] or ("tentative" if window else "confirmed")  # a window is an expectation
     busy = values["busy"] if values["busy"] is not None else isinstance(start, datetime)  # timed: busy
     texts = _texts(values, EVENT_TEXTS, context.language)
-    return Event(
+    event = Event(
         id=values["id"], uid=values["uid"], previous_ids=values["previous_ids"], title=texts["title"], start=start, end=end,
         timezone=tz, window=window, description=texts["description"], location=texts["location"], url=values["url"],
-        translations=texts["translations"],
-        tags=values["tags"], status=status, busy=busy, repeat=repeat, exceptions=exceptions,
-        reminders=_reminders(remind, start),
+        translations=texts["translations"], tags=values["tags"], status=status, busy=busy, repeat=repeat,
+        exceptions=exceptions, reminders=_reminders(remind, start, bool(repeat)),
     )  # fmt: skip
+    problem = instance_problem(event)
+    if problem:
+        raise Invalid(problem, "repeat")
+    return event
 
 
 def _span(raw: dict, values: dict, calendar_tz: str):
@@ -311,6 +316,8 @@ def _timed_span(raw: dict, values: dict, calendar_tz: str):
             end = _localize(end, tz_name, "end")
         if end < start:
             raise Invalid(f"{show(end)} is before start {show(start)}", "end")
+        if end == start:  # a zero-length event: Outlook and calcurse refuse it
+            raise Invalid(f"{show(end)} is the same instant as start; give a later end, or leave end out (one hour)", "end")
     else:
         end = add_duration(start, values["duration"] or DEFAULT_TIMED_LENGTH)
     return start, end, tz_name, None
@@ -345,11 +352,11 @@ def _recurrence(raw: dict, values: dict, start, tz: str | None) -> tuple[str | N
 def _exceptions(days: tuple, start, tz: str | None, rule: str) -> tuple:
     """EXDATEs: each the same kind as start and an occurrence of the rule."""
     timed = isinstance(start, datetime)
-    zone = ZoneInfo(tz) if tz else timezone.utc
+    zone = (ZoneInfo(tz) if tz else start.tzinfo) if timed else None  # the start's own zone or offset
     result = []
     for moment in days:
         if timed and not isinstance(moment, datetime):
-            moment = datetime.combine(moment, start.astimezone(zone).time())
+            moment = datetime.combine(moment, start.astimezone(zone).time())  # that day's occurrence, local
         if not timed and isinstance(moment, datetime):
             raise Invalid(f"{show(moment)} has a time of day but the event is all-day; give the date", "except")
         if timed and moment.tzinfo is None:
@@ -357,14 +364,15 @@ def _exceptions(days: tuple, start, tz: str | None, rule: str) -> tuple:
         result.append(moment)
     wrong = not_occurrences(rule, start, tz, result)
     if wrong:
-        raise Invalid(f"{show(wrong[0])} is not an occurrence of {rule}", "except")
+        first = wrong[0].astimezone(zone) if timed else wrong[0]
+        raise Invalid(f"{show_moment(first, tz)} is not an occurrence of {rule}", "except")
     return tuple(sorted(set(result)))
 
 
-def _reminders(phrases: tuple[str, ...], start) -> tuple:
-    """Alarm triggers, one per distinct instant."""
+def _reminders(phrases: tuple[str, ...], start, repeats: bool = False) -> tuple:
+    """Reminders, two merged only when they are the same instant."""
     try:
-        return tuple(dict.fromkeys(reminder_trigger(phrase, start) for phrase in phrases))
+        return distinct_reminders([reminder_for(phrase, start) for phrase in phrases], start, repeats)
     except ValueError as e:
         raise Invalid(str(e), "remind") from None
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-__all__ = ["vtimezone_lines"]
+__all__ = ["OPEN_THROUGH", "transitions", "vtimezone_lines"]
 
 # Sampling step when looking for changes inside the calendar's years.
 # tzdata has no two changes less than four days apart (the closest:
@@ -34,12 +34,24 @@ _BEFORE_ALL = datetime(1601, 1, 1)
 _NO_DST = timedelta(0)
 
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+# For rules without end. tzdata's changes that follow no yearly rule end
+# in 2087 (Morocco's predicted Ramadan pauses); after them every zone keeps
+# a fixed offset or its final yearly rule. A VTIMEZONE written through
+# OPEN_THROUGH, its yearly RRULEs left open, so holds for every instance
+# tzdata knows about, and for later ones as far as its final rule goes.
+OPEN_THROUGH = 2100
+# Years looked at past the last one written, to tell a yearly rule that goes
+# on from one that stops, and its weekday ("last Sunday" or "4th Sunday").
+_LOOKAHEAD = 15
 
 
-def vtimezone_lines(tzid: str, first: datetime, last: datetime) -> list[str]:
+def vtimezone_lines(tzid: str, first: datetime, last: datetime | None) -> list[str]:
     """Return BEGIN:VTIMEZONE ... END:VTIMEZONE for `tzid` covering the instants first..last.
 
     `first` and `last` are aware; the lines come unfolded, without CRLF.
+    `last` None means no end (a rule without COUNT or UNTIL): the component
+    then holds through OPEN_THROUGH, every change tzdata lists, and its
+    final yearly rules stay open.
 
     The component covers whole UTC years, from the change in force on
     1 January of `first`'s year to the last change in `last`'s year: the
@@ -52,15 +64,30 @@ def vtimezone_lines(tzid: str, first: datetime, last: datetime) -> list[str]:
 
     Raises zoneinfo.ZoneInfoNotFoundError for an unknown zone.
     """
-    if first.tzinfo is None or last.tzinfo is None:
+    if first.tzinfo is None or (last is not None and last.tzinfo is None):
         raise ValueError("first and last must be aware datetimes")
-    if last < first:
+    if last is not None and last < first:
         raise ValueError(f"last ({last}) is before first ({first})")
     first_year = first.astimezone(timezone.utc).year
-    last_year = last.astimezone(timezone.utc).year
-    if first_year < 2 or last_year > 9997:  # keep datetime arithmetic in range
+    last_year = OPEN_THROUGH if last is None else last.astimezone(timezone.utc).year
+    if first_year < 2 or last_year > 9997 - _LOOKAHEAD:  # keep datetime arithmetic in range
         raise ValueError(f"years {first_year}..{last_year} are out of range")
-    return list(_lines(tzid, first_year, last_year))
+    return list(_lines(tzid, first_year, max(first_year, last_year), last is None))
+
+
+def transitions(tzid: str, first: datetime, last: datetime | None) -> list[tuple[datetime, timedelta, timedelta]]:
+    """The zone's changes of UTC offset from the year of `first` through that of
+    `last` (None: OPEN_THROUGH), as (naive UTC instant, offset before, offset after)."""
+    first_year = first.astimezone(timezone.utc).year
+    last_year = OPEN_THROUGH if last is None else last.astimezone(timezone.utc).year
+    return list(_offset_changes(tzid, first_year, max(first_year, last_year)))
+
+
+@functools.lru_cache(maxsize=64)
+def _offset_changes(tzid: str, first_year: int, last_year: int) -> tuple:
+    zone = ZoneInfo(tzid)
+    found = _changes(zone, datetime(first_year, 1, 1), datetime(last_year + 1, 1, 1))
+    return tuple((c.at, c.before, c.after) for c in found if c.before != c.after)
 
 
 @dataclass(frozen=True)
@@ -85,12 +112,13 @@ class _Change:
 
 
 @functools.lru_cache(maxsize=64)
-def _lines(tzid: str, first_year: int, last_year: int) -> tuple[str, ...]:
+def _lines(tzid: str, first_year: int, last_year: int, open_end: bool = False) -> tuple[str, ...]:
     zone = ZoneInfo(tzid)
     start, end = datetime(first_year, 1, 1), datetime(last_year + 1, 1, 1)
-    # Changes in the year after the calendar only tell whether a yearly
-    # rule still holds, so that its RRULE can stay open; none is written.
-    changes = [_in_force(zone, start), *_changes(zone, start, datetime(last_year + 2, 1, 1))]
+    # Changes after the calendar's years only tell whether a yearly rule
+    # still holds, so that its RRULE can stay open; none is written.
+    ahead = _LOOKAHEAD if open_end else 1
+    changes = [_in_force(zone, start), *_changes(zone, start, datetime(last_year + 1 + ahead, 1, 1))]
     lines = ["BEGIN:VTIMEZONE", f"TZID:{tzid}"]
     for block in _observances(_runs(changes), end):
         lines += block

@@ -5,9 +5,11 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from icalendar import vDuration
+
+from keydates.model import Reminder
 
 # Parts of a month, as inclusive day ranges; None = the month's last day.
 WINDOWS = {"early": (1, 10), "mid": (11, 20), "late": (21, None)}
@@ -132,35 +134,104 @@ REMINDER_FORMS = (
 _TIME_OF_DAY_RE = re.compile(
     r"^(?P<hour>\d{1,2}):(?P<minute>\d{2})\s+(?:(?P<same>on the day|the same day)|(?P<one>the day before)|(?P<days>\d+)\s+days?\s+before)$"
 )
+# ISO 8601 durations, with days (nominal) kept apart from hours (exact).
+_ISO_DURATION_RE = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+_LONGEST_REMINDER = timedelta(days=10 * 366)
 
 
-def reminder_trigger(text: str, start: date) -> timedelta:
-    """When to remind, relative to the event's start (negative: before it).
-
-    A time of day is on the wall clock of the event's zone (all-day events
-    start at local midnight); the trigger is the exact time between.
-    """
+def parse_reminder(text: str) -> Reminder:
+    """Read a reminder phrase (REMINDER_FORMS); raise ValueError listing the forms."""
     phrase = " ".join(text.lower().split())
     if phrase == "at start":
-        return timedelta(0)
+        return Reminder()
     match = _TIME_OF_DAY_RE.match(phrase)
     if match:
         hour, minute = int(match["hour"]), int(match["minute"])
         if hour > 23 or minute > 59:
             raise ValueError(f"{text!r}: {hour:02}:{minute:02} is not a time of day")
-        days_before = 0 if match["same"] else 1 if match["one"] else int(match["days"])
-        day = (start.date() if isinstance(start, datetime) else start) - timedelta(days=days_before)
-        if not isinstance(start, datetime):
-            return datetime(day.year, day.month, day.day, hour, minute) - datetime(start.year, start.month, start.day)
-        alarm = datetime(day.year, day.month, day.day, hour, minute, tzinfo=start.tzinfo)
-        trigger = alarm.astimezone(timezone.utc) - start.astimezone(timezone.utc)
-        if trigger > timedelta(0):
-            raise ValueError(f"{text!r} is after the event starts")
-        return trigger
-    try:
-        length = parse_duration(phrase.removesuffix(" before"))
-    except ValueError:
-        raise ValueError(f"cannot read {text!r} as a reminder: accepted forms: {'; '.join(REMINDER_FORMS)}") from None
-    if length < timedelta(0):
+        days = 0 if match["same"] else 1 if match["one"] else int(match["days"])
+        if days > _LONGEST_REMINDER.days:
+            raise ValueError(f"{text!r} is more than {_LONGEST_REMINDER.days // 366} years before")
+        return Reminder(days=days, at=time(hour, minute))
+    body = phrase.removesuffix(" before").replace(" ", "")
+    if body.startswith("-"):
         raise ValueError(f"{text!r}: give how long before the start, without a minus sign")
-    return -length
+    short = _SHORT_DURATION_RE.match(body)
+    iso = _ISO_DURATION_RE.match(body.upper())
+    if body and short:
+        weeks, days, hours, minutes = (int(part or 0) for part in short.groups())
+        reminder = Reminder(days=7 * weeks + days, exact=timedelta(hours=hours, minutes=minutes))
+    elif body not in ("", "P", "PT") and iso and not body.upper().endswith("T"):
+        weeks, days, hours, minutes, seconds = (int(part or 0) for part in iso.groups())
+        reminder = Reminder(days=7 * weeks + days, exact=timedelta(hours=hours, minutes=minutes, seconds=seconds))
+    else:
+        raise ValueError(f"cannot read {text!r} as a reminder: accepted forms: {'; '.join(REMINDER_FORMS)}")
+    if timedelta(days=reminder.days) + reminder.exact > _LONGEST_REMINDER:
+        raise ValueError(f"{text!r} is more than {_LONGEST_REMINDER.days // 366} years before")
+    return reminder
+
+
+def reminder_for(text: str, start: date | datetime) -> Reminder:
+    """The reminder a phrase means for an event starting at `start`; a time of
+    day after a timed event's start is an error."""
+    reminder = parse_reminder(text)
+    if reminder.at is not None and isinstance(start, datetime) and relative_trigger(reminder, start) < timedelta(0):
+        raise ValueError(f"{text!r} is after the event starts")
+    return reminder
+
+
+def relative_trigger(reminder: Reminder, start: date | datetime) -> timedelta:
+    """How long before the start, on the wall clock (negative: after it).
+
+    For a time of day: the wall-clock distance from that time to the start
+    on its own day. Calendar apps add a trigger to each occurrence's wall
+    clock (ical.js, libical), so this fires at that time of day in every
+    occurrence, across clock changes.
+    """
+    if reminder.at is None:
+        return timedelta(days=reminder.days) + reminder.exact
+    day = (start.date() if isinstance(start, datetime) else start) - timedelta(days=reminder.days)
+    wall = start.replace(tzinfo=None) if isinstance(start, datetime) else datetime.combine(start, time())
+    return wall - datetime.combine(day, reminder.at)
+
+
+def reminder_instant(reminder: Reminder, start: datetime) -> datetime:
+    """When the reminder fires, in UTC, for a timed start (RFC 5545 3.3.6: days on the wall clock)."""
+    if reminder.at is not None:
+        day = start.date() - timedelta(days=reminder.days)
+        return datetime.combine(day, reminder.at, tzinfo=start.tzinfo).astimezone(timezone.utc)
+    wall = start - timedelta(days=reminder.days)
+    return wall.astimezone(timezone.utc) - reminder.exact
+
+
+def trigger_parts(reminder: Reminder, start: date | datetime) -> tuple[bool, int, timedelta]:
+    """The relative TRIGGER to write: (after the start?, nominal days, exact time).
+
+    A time of day becomes whole days plus the time between on the clock,
+    which calendar apps add on each occurrence's wall clock.
+    """
+    if reminder.at is None:
+        return False, reminder.days, reminder.exact
+    before = relative_trigger(reminder, start)
+    after = before < timedelta(0)
+    length = -before if after else before
+    return after, length.days, length - timedelta(days=length.days)
+
+
+def distinct_reminders(reminders, start: date | datetime, repeats: bool) -> tuple[Reminder, ...]:
+    """The reminders less those that fire at the same instant as an earlier one.
+
+    An event that does not repeat has one instant per reminder; for
+    repeating and all-day events, reminders are the same when their
+    triggers are ("1d" is not "24h": a day is nominal, RFC 5545 3.3.6).
+    """
+    seen, kept = set(), []
+    for reminder in reminders:
+        if isinstance(start, datetime) and not repeats:
+            key = reminder_instant(reminder, start)
+        else:
+            key = trigger_parts(reminder, start)
+        if key not in seen:
+            seen.add(key)
+            kept.append(reminder)
+    return tuple(kept)
