@@ -52,7 +52,7 @@ def test_yearly_from_29_february_is_spelled_out_and_warned(tmp_path):
 
 
 def test_monthly_on_the_31st_is_warned(tmp_path):
-    path = event_file(tmp_path, '[[event]]\nid = "e"\ntitle = "E"\ndate = 2026-01-31\nrepeat = "monthly"\nurl = "https://example.com/"\n')
+    path = event_file(tmp_path, '[[event]]\nid = "e"\ntitle = "E"\ndate = 2026-01-31\nrepeat = "FREQ=MONTHLY;BYMONTHDAY=31"\nurl = "https://example.com/"\n')
     result = run("check", path)
     assert result.exit_code == 0
     assert "repeat: months without a 31st day are skipped (RFC 5545 3.3.10); for the last day of every month write FREQ=MONTHLY;BYMONTHDAY=-1" in result.stderr

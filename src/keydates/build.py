@@ -61,20 +61,20 @@ class Result:
 
 def build(
     paths, out_dir: Path = DEFAULT_OUTPUT, *, settings: Settings, frozen: bool = False,
-    progress: Progress = no_progress, outside: bool = False,
+    progress: Progress = no_progress, outside: bool = False, root: Path | None = None,
 ) -> Result:
     """Compile event files and write out_dir/<calendar>.ics, all.ics, per-tag feeds and index.html.
 
-    With `frozen`, fail instead of changing a lock file. `outside`: follow
-    symlinks out of the project folder.
+    With `frozen`, fail instead of changing a lock file. `root` is the
+    project folder symlinked event files must stay inside, unless `outside`.
     """
-    folders = sorted({path.parent for path in find_event_files(paths, outside=outside)})
+    folders = sorted({path.parent for path in find_event_files(paths, outside=outside, root=root)})
     with folder_locks(folders):
         for folder in [*folders, out_dir]:
             remove_temporaries(folder)
         try:
             with _without_cycle_collector():
-                sources = read_sources(paths, outside=outside)
+                sources = read_sources(paths, outside=outside, root=root)
                 compiled = compile_site(sources, read_folders(sources), settings, progress)
         except InputError as e:
             raise InputError(e.problems, writes=True) from None
@@ -364,3 +364,31 @@ def discard(staged: Staged) -> None:
 
 def _reason(e: OSError) -> str:
     return e.strerror or errno.errorcode.get(e.errno or 0) or str(e)
+
+
+def create_files(contents: dict[Path, bytes]) -> None:
+    """Create new files, never replacing one: if any exists, write none.
+
+    Each is opened with exclusive creation, which fails rather than
+    replaces a file that appeared meanwhile; then those created so far are
+    removed again.
+    """
+    existing = [path for path in contents if path.exists() or path.is_symlink()]
+    if existing:
+        names = ", ".join(str(path) for path in existing)
+        raise KeydatesError(f"{names} already exist{'s' if len(existing) == 1 else ''}; nothing was written (keydates never overwrites a file: move it away or choose another folder)")
+    created: list[Path] = []
+    path = None
+    try:
+        for path, data in contents.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "xb") as file:
+                created.append(path)
+                file.write(data)
+            log.debug("wrote %s", path)
+    except OSError as e:
+        for done in created:
+            done.unlink(missing_ok=True)
+        if isinstance(e, FileExistsError):
+            raise KeydatesError(f"{path} appeared while writing; nothing was written") from None
+        raise KeydatesError(f"{e.filename or path}: cannot write: {e.strerror or e}; nothing was written") from None

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
 
-from keydates import __version__, diff, listing, lock, site, web
-from keydates.build import DEFAULT_OUTPUT, build
+from keydates import __version__, config, convert, diff, listing, lock, scaffold, schema, site, web
+from keydates.build import build, create_files
 from keydates.compile import Settings, compile_site, page_editions
 from keydates.errors import InputError, plural
 from keydates.load import read_folders, read_sources
@@ -37,6 +38,34 @@ def _progress_bar(total: int):
         yield bar.update
 
 
+def _site(paths: tuple[Path, ...], writes: bool = False) -> tuple[config.SiteConfig, tuple[Path, ...]]:
+    """The site file's settings, and the event paths: those given, else its events folder."""
+    try:
+        settings = config.load_site()
+    except InputError as e:
+        raise InputError(e.problems, writes=writes) from None
+    return settings, paths or (settings.events,)
+
+
+def _zone(ctx, param, value: str | None) -> str | None:
+    """A --timezone option: an IANA zone name, checked as event files check theirs."""
+    try:
+        return schema.zone_name(value) if value else None
+    except schema.Invalid as e:
+        raise click.BadParameter(str(e)) from None
+
+
+def _mapping(ctx, param, value: str | None) -> dict[str, str]:
+    """--map title=Name,date=When: field -> column."""
+    result = {}
+    for pair in filter(None, (value or "").split(",")):
+        field, sep, column = pair.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise click.BadParameter(f"{pair!r}: write FIELD=COLUMN, e.g. title=Name")
+        result[field.strip()] = column.strip()
+    return result
+
+
 def _print_warnings(warnings) -> None:
     for problem in warnings:
         click.echo(f"warning: {problem}", err=True)
@@ -53,13 +82,16 @@ def main(verbose: bool) -> None:
 @main.command("build")
 @PATHS
 @OUTSIDE
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=DEFAULT_OUTPUT, show_default=True, help="Folder for the .ics files.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Folder for the .ics files (default: the site file's output, else dist/).")
 @click.option("--frozen", is_flag=True, help="Fail instead of updating keydates.lock (for CI).")
 @click.option("--base-url", metavar="URL", help="Public address of the output folder, for the page's subscribe links.")
-def build_command(paths: tuple[Path, ...], outside: bool, output: Path, frozen: bool, base_url: str | None) -> None:
+def build_command(paths: tuple[Path, ...], outside: bool, output: Path | None, frozen: bool, base_url: str | None) -> None:
     """Compile event files (default: events/) into one .ics per calendar, all.ics and a subscribe page."""
-    settings = Settings(now=lock.now_utc(), base_url=site.check_base_url(base_url))
-    result = build(paths, output, settings=settings, frozen=frozen, progress=_progress_bar, outside=outside)
+    found, paths = _site(paths, writes=True)
+    output = output or found.output
+    base_url = site.check_base_url(base_url) or found.base_url
+    settings = Settings(now=lock.now_utc(), base_url=base_url, title=found.title, language=found.language)
+    result = build(paths, output, settings=settings, frozen=frozen, progress=_progress_bar, outside=outside, root=found.root)
     compiled = result.site
     _print_warnings(compiled.warnings)
     for item in compiled.published:
@@ -88,9 +120,11 @@ def build_command(paths: tuple[Path, ...], outside: bool, output: Path, frozen: 
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 def check_command(paths: tuple[Path, ...], outside: bool, strict: bool) -> None:
     """Validate event files without writing anything; report every problem."""
-    sources = read_sources(paths, outside=outside)
+    found, paths = _site(paths)
+    sources = read_sources(paths, outside=outside, root=found.root)
     # The whole pipeline, in memory: whatever build would refuse, check refuses.
-    compiled = compile_site(sources, read_folders(sources), Settings(now=lock.now_utc()))
+    settings = Settings(now=lock.now_utc(), base_url=found.base_url, title=found.title, language=found.language)
+    compiled = compile_site(sources, read_folders(sources), settings)
     timeline, warnings = compiled.timeline, compiled.warnings
     if strict and warnings:
         raise InputError(warnings)
@@ -104,35 +138,53 @@ def check_command(paths: tuple[Path, ...], outside: bool, strict: bool) -> None:
 @OUTSIDE
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="Only events that end on or after this day.")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Only events that start on or before this day.")
+@click.option("--around", type=click.DateTime(["%Y-%m-%d"]), help="Only events near this day (see --days).")
+@click.option("--days", type=click.IntRange(0, 3660), help="With --around: how many days either side (default 7).")
 @click.option("--upcoming", is_flag=True, help="Only events that have not ended yet.")
 @click.option("--tag", "tags", multiple=True, help="Only events with this tag (repeatable: any of them).")
 @click.option("--format", "fmt", type=click.Choice(listing.FORMATS), default="table", show_default=True)
+@click.option("--width", type=click.IntRange(0), help="Columns for the table (default: the terminal's; 0: no limit).")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), hidden=True, help="Pretend today is this day.")
-def list_command(paths, outside, start, end, upcoming, tags, fmt, today) -> None:
+def list_command(paths, outside, start, end, around, days, upcoming, tags, fmt, width, today) -> None:
     """Show the timeline in date order, with how far each date is from today."""
-    timeline = validate(read_sources(paths, outside=outside))
+    start, end = _list_range(start, end, around, days)
+    found, paths = _site(paths)
+    timeline = validate(read_sources(paths, outside=outside, root=found.root))
     today = today.date() if today else date.today()
-    rows = listing.select(
-        timeline.calendars,
-        today,
-        start=start.date() if start else None,
-        end=end.date() if end else None,
-        upcoming=upcoming,
-        tags=tags,
-    )
-    sys.stdout.write(listing.render_rows(rows, fmt, today))
+    rows = listing.select(timeline.calendars, today, start=start, end=end, upcoming=upcoming, tags=tags)
+    for note in listing.notes(timeline.calendars, rows, tags, start, end):
+        click.echo(f"note: {note}", err=True)
+    sys.stdout.write(listing.render_rows(rows, fmt, today, _terminal_width() if width is None else width))
+
+
+def _list_range(start, end, around, days) -> tuple[date | None, date | None]:
+    """The days `list` shows: --from/--to, or --around with --days either side."""
+    if days is not None and around is None:
+        raise click.UsageError("--days goes with --around")
+    if around is None:
+        return (start.date() if start else None), (end.date() if end else None)
+    if start or end:
+        raise click.UsageError("give --around or --from/--to, not both")
+    span = timedelta(days=7 if days is None else days)
+    return around.date() - span, around.date() + span
+
+
+def _terminal_width() -> int | None:
+    """The terminal's width when printing to one; None (no limit) in pipes and files."""
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
 
 
 @main.command("diff")
 @PATHS
 @OUTSIDE
 @click.option("--against", default="lock", show_default=True, metavar="lock|DIR|GIT-REF", help="What to compare with: the last build, a folder of .ics files, or the events at a git revision.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=DEFAULT_OUTPUT, show_default=True, help="Where the last build wrote (for --against lock).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Where the last build wrote, for --against lock (default: the site file's output, else dist/).")
 @click.option("--format", "fmt", type=click.Choice(diff.FORMATS), default="text", show_default=True)
 @click.option("--exit-code", is_flag=True, help="Exit with status 1 when something changed (as git diff --exit-code).")
-def diff_command(paths, outside: bool, against: str, output: Path, fmt: str, exit_code: bool) -> None:
+def diff_command(paths, outside: bool, against: str, output: Path | None, fmt: str, exit_code: bool) -> None:
     """Show what subscribers will see change: events added, removed, cancelled and changed, field by field."""
-    report = diff.diff(paths, against, output, outside=outside)
+    found, paths = _site(paths)
+    report = diff.diff(paths, against, output or found.output, outside=outside, root=found.root)
     sys.stdout.write(diff.render(report, fmt))
     if exit_code and report.changed:
         sys.exit(1)
@@ -145,9 +197,48 @@ def diff_command(paths, outside: bool, against: str, output: Path, fmt: str, exi
 @click.option("--base-url", metavar="URL", help="Public address of the site behind a proxy, for the page's links (default: the address asked for).")
 def serve_command(paths: tuple[Path, ...], host: str, port: int, base_url: str | None) -> None:
     """Serve the feeds and the subscribe page over HTTP; event file edits are picked up live."""
-    app = web.create_app(paths, base_url=base_url)
+    found, paths = _site(paths)
+    app = web.create_app(paths, base_url=base_url or found.base_url, root=found.root, title=found.title, language=found.language)
     server = web.make_server(app, host, port)
     for line in web.startup_lines(app, server):
         click.echo(line)
     logging.getLogger("keydates").setLevel(min(logging.getLogger().level, logging.INFO))  # one line per request
     web.run(server)
+
+
+@main.command("init")
+@click.argument("folder", default=".", type=click.Path(path_type=Path))
+@click.option("--github-pages", is_flag=True, help="Also write a GitHub Actions workflow that builds and publishes the site.")
+@click.option("--timezone", metavar="ZONE", callback=_zone, help="The example calendar's IANA zone (default: this machine's).")
+def init_command(folder: Path, github_pages: bool, timezone: str | None) -> None:
+    """Start a project: keydates.toml, an example calendar in events/, .gitignore; never overwrites a file."""
+    zone = timezone or scaffold.local_zone()
+    new = scaffold.project(folder, today=date.today(), timezone=zone, github_pages=github_pages)
+    create_files(new.files)
+    for path in new.files:
+        click.echo(f"created {path}")
+    for note in new.notes:
+        click.echo(f"note: {note}", err=True)
+    where = "" if folder == Path(".") else f"cd {folder} && "
+    click.echo(f"Next: {where}keydates build, then commit the files and events/keydates.lock.")
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(convert.FORMATS), help="ics or csv (default: from each file's name).")
+@click.option("--calendar", "calendar_id", metavar="ID", help="Put every file into one calendar with this id (default: one per file, named after it).")
+@click.option("--into", type=click.Path(path_type=Path), help="Folder for the event files (default: the site file's events, else events/).")
+@click.option("--map", "columns", metavar="FIELD=COLUMN,...", callback=_mapping, help="CSV: which column holds which field, e.g. title=Name,date=When.")
+@click.option("--timezone", metavar="ZONE", callback=_zone, help="CSV: the zone of its times (CSV has none).")
+@click.option("--date-order", type=click.Choice(convert.DATE_ORDERS), help="CSV: how its dates are written when that is ambiguous (3/4/2026).")
+def import_command(files, fmt, calendar_id, into, columns, timezone, date_order) -> None:
+    """Turn .ics exports (Google, Outlook, Apple, Thunderbird) or CSV into event files, saying what cannot be carried over."""
+    from keydates import importer  # reads with icalendar's ecosystem: loaded only for import
+
+    found, _ = _site(())
+    result = importer.import_files(list(files), fmt=fmt, calendar_id=calendar_id, into=into or found.events, columns=columns, zone=timezone, date_order=date_order)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    for path, count in result.files.items():
+        click.echo(f"{path}: {plural(count, 'event')}")
+    click.echo(f"{plural(len(result.notes), 'note')}; run 'keydates check' to see the calendars as keydates reads them.")

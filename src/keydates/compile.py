@@ -38,7 +38,8 @@ class Settings:
 
     now: datetime  # the time given to new or changed events
     base_url: str | None = None  # where the site is published, for the page's links
-    language: str = "en"  # for calendars that set none, and the page (docs/languages.md)
+    title: str = ""  # the page's title; default: the calendar's name, or "Key dates"
+    language: str = "en"  # of the generated text (the site file's [site] language)
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def compile_site(
         published, files = render_site(timeline, planned.stamps, settings, advance)
     newest = max((item.modified for item in published if item.modified), default=None)
     home = language(page_language(timeline, settings))
-    files[site.CHANGES] = atom.render(planned.entries, site.site_title(published), settings.base_url, newest, home)
+    files[site.CHANGES] = atom.render(planned.entries, settings.title or site.site_title(published), settings.base_url, newest, home)
     return Site(timeline, published, planned, files)
 
 
@@ -122,7 +123,7 @@ def render_site(
     home = page_language(timeline, settings)
     editions = page_editions(timeline, settings)
     extra = [tag for tag, _ in editions[1:]]
-    files[site.PAGE] = page.render(published, settings.base_url, home, editions, "", _versions(files))
+    files[site.PAGE] = page.render(published, settings.base_url, home, editions, "", _versions(files), settings.title)
     for calendar in timeline.calendars:
         files[f"{calendar.id}.json"] = listing.calendar_json(calendar)
     for tag in extra:
@@ -134,7 +135,7 @@ def render_site(
         for path, data in parts.items():
             files[f"{tag}/{path}"] = data
         base = settings.base_url + f"{tag}/" if settings.base_url else None
-        files[f"{tag}/{site.PAGE}"] = page.render(edition, base, tag, editions, f"{tag}/", _versions(parts))
+        files[f"{tag}/{site.PAGE}"] = page.render(edition, base, tag, editions, f"{tag}/", _versions(parts), settings.title)
     return published, files
 
 

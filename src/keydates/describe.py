@@ -18,7 +18,7 @@ from babel.support import NullTranslations, Translations
 
 from zoneinfo import ZoneInfo
 
-from keydates.model import ChangeItem, Event, Summary, last_day
+from keydates.model import ChangeItem, Event, Relative, Summary, last_day
 from keydates.when import parse_window
 
 DOMAIN = "keydates"
@@ -144,7 +144,7 @@ def when_text(event: Event, lang: Language, start: date | datetime | None = None
     end = event.end if end is None else end
     if event.window:
         span = day_range(start, last_day(start, end), lang)
-        return say(lang, "{window} (some time from {span})", window=window_phrase(event.window, lang), span=span)
+        return say(lang, "{window} (some time from {span})", window=window_label(event, lang), span=span)
     if not isinstance(start, datetime):
         last = last_day(start, end)
         return full_day(start, lang) if last == start else day_range(start, last, lang)
@@ -154,10 +154,35 @@ def when_text(event: Event, lang: Language, start: date | datetime | None = None
     return f"{full_day(start.date(), lang)} {_time(start, lang)} – {full_day(end.date(), lang)} {_time(end, lang)} {zone}"
 
 
+def window_label(event: Event, lang: Language) -> str:
+    """A window's phrase; for one placed relative to a window, '1 day after mid-February 2026'."""
+    phrase = window_phrase(event.window, lang)
+    return relation(event.relative, lang, phrase) if event.relative else phrase
+
+
+def relation(relative: Relative, lang: Language, anchor: str | None = None) -> str:
+    """'1 day after Alibaba quarterly results', '3 business days before X', 'at the same time as X'.
+
+    `anchor` names the anchor otherwise than by its title (a window's phrase).
+    """
+    name = anchor or relative.title
+    count = abs(relative.amount)
+    if relative.amount == 0:
+        return say(lang, "at the same time as {name}", name=name)
+    after = relative.amount > 0
+    if relative.unit == "weeks":
+        text = lang.ngettext("{count} week after {name}", "{count} weeks after {name}", count) if after else lang.ngettext("{count} week before {name}", "{count} weeks before {name}", count)
+    elif relative.unit == "business days":
+        text = lang.ngettext("{count} business day after {name}", "{count} business days after {name}", count) if after else lang.ngettext("{count} business day before {name}", "{count} business days before {name}", count)
+    else:
+        text = lang.ngettext("{count} day after {name}", "{count} days after {name}", count) if after else lang.ngettext("{count} day before {name}", "{count} days before {name}", count)
+    return text.format(count=count, name=name)
+
+
 def window_note(event: Event, lang: Language) -> str:
     """The sentence that opens a window's description: an expectation, not a date."""
     span = day_range(event.start, event.end - timedelta(days=1), lang)
-    window = window_phrase(event.window, lang)
+    window = window_label(event, lang)
     if event.status == "tentative":
         return say(lang, "Expected {window} (some time from {span}; the exact date is not known).", window=window, span=span)
     return say(lang, "Date: {window} (some time from {span}; the exact day is not given).", window=window, span=span)
@@ -169,6 +194,9 @@ def description(event: Event, lang: Language) -> str:
     The link is repeated here because Google and Outlook don't show URL.
     """
     parts = []
+    if event.relative and not event.window:  # a window says it in its note
+        text = relation(event.relative, lang)
+        parts.append(text[:1].upper() + text[1:] + ".")
     if event.window:
         parts.append(window_note(event, lang))
     if event.description:

@@ -142,9 +142,9 @@ def _short(text: str) -> str:
 # -- the two sides ---------------------------------------------------------------
 
 
-def diff(paths, against: str = "lock", out_dir: Path = Path("dist"), now: datetime | None = None, *, outside: bool = False) -> Report:
+def diff(paths, against: str = "lock", out_dir: Path = Path("dist"), now: datetime | None = None, *, outside: bool = False, root: Path | None = None) -> Report:
     """Compare the feeds a build would write now with `against`: 'lock', a folder, or a git revision."""
-    sources = read_sources(paths, outside=outside)
+    sources = read_sources(paths, outside=outside, root=root)
     now = now or lock.now_utc()
     new_site = compile_site(sources, read_folders(sources), Settings(now=now))
     new_files = _joined(new_site)

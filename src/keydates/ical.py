@@ -11,12 +11,13 @@ with the strict `ical` parser.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from keydates.describe import DEFAULT_LANGUAGE, description, language, reminder_text
-from keydates.model import Entry, Event, Feed, Reminder, Stamp
+from keydates.model import Entry, Event, Feed, Override, Reminder, Stamp
 from keydates.recurrence import span_end
 from keydates.vtimezone import vtimezone_lines
 from keydates.when import reminder_instant, trigger_parts
@@ -97,7 +98,11 @@ def render_events(
     blocks = []
     for entry in entries:
         uid = entry.uid
-        blocks.append(_event_block(uid, entry.event, stamps[uid], entry.language))
+        event = entry.event
+        block = _event_block(uid, event, stamps[uid], entry.language)
+        if event.overrides:  # the changed occurrences: same UID, their RECURRENCE-ID (RFC 5545 3.8.4.4)
+            block += b"".join(_event_block(uid, _overridden(event, o), stamps[uid], entry.language, (o.occurrence, True)) for o in event.overrides)
+        blocks.append(block)
         if advance and len(blocks) % PROGRESS_STEP == 0:
             advance(PROGRESS_STEP)
     if advance:
@@ -150,8 +155,19 @@ def _calendar_head(feed: Feed) -> Iterator[str]:
     yield f"X-PUBLISHED-TTL:{refresh}"
 
 
-def _event_block(uid: str, event: Event, stamp: Stamp, tag: str = DEFAULT_LANGUAGE) -> bytes:
-    """One VEVENT as bytes, CRLF after every line.
+def _overridden(event: Event, override: Override) -> Event:
+    """The one occurrence an override changes, as an event of its own."""
+    return replace(
+        event, start=override.start, end=override.end, title=override.title or event.title,
+        description=event.description if override.description is None else override.description,
+        location=event.location if override.location is None else override.location,
+        status=override.status or event.status, repeat=None, exceptions=(), additions=(), overrides=(),
+    )  # fmt: skip
+
+
+def _event_block(uid: str, event: Event, stamp: Stamp, tag: str = DEFAULT_LANGUAGE, recurrence_id: tuple | None = None) -> bytes:
+    """One VEVENT as bytes, CRLF after every line; `recurrence_id` is
+    (original start, the series' rule) for a changed occurrence.
 
     Lines that carry the user's text go through fold(); the rest have a fixed
     shape well under 75 octets, and some are kept pre-joined (_flags), which
@@ -160,6 +176,7 @@ def _event_block(uid: str, event: Event, stamp: Stamp, tag: str = DEFAULT_LANGUA
     modified = _utc(stamp.modified)
     lang = language(tag)
     param = _language_param(tag)
+    recurring = event.repeat or bool(event.additions)  # zoned times keep their TZID (see _when)
     lines = [
         "BEGIN:VEVENT",
         fold(f"UID:{escape_text(uid)}"),
@@ -167,15 +184,18 @@ def _event_block(uid: str, event: Event, stamp: Stamp, tag: str = DEFAULT_LANGUA
         f"CREATED:{_utc(stamp.created)}",
         f"LAST-MODIFIED:{modified}",
         f"SEQUENCE:{stamp.sequence}",
+        *([fold(_when("RECURRENCE-ID", recurrence_id[0], event.timezone, recurrence_id[1]))] if recurrence_id else []),
         fold(f"SUMMARY{param}:{escape_text(event.title)}"),
-        fold(_when("DTSTART", event.start, event.timezone, event.repeat)),
-        fold(_when("DTEND", event.end, event.timezone, event.repeat)),  # always: Outlook needs it
+        fold(_when("DTSTART", event.start, event.timezone, recurring)),
+        fold(_when("DTEND", event.end, event.timezone, recurring)),  # always: Outlook needs it
     ]
     if event.repeat:
         lines.append(fold(f"RRULE:{event.repeat}"))
         # One date per line: some readers take only the first of a list.
         for day in event.exceptions:
-            lines.append(fold(_when("EXDATE", day, event.timezone, event.repeat)))
+            lines.append(fold(_when("EXDATE", day, event.timezone, recurring)))
+    for day in event.additions:  # one per line too
+        lines.append(fold(_when("RDATE", day, event.timezone, recurring)))
     text = description(event, lang)
     if text:
         lines.append(fold(f"DESCRIPTION{param}:{escape_text(text)}"))
@@ -256,7 +276,7 @@ def uri(text: str) -> str:
     ))
 
 
-def _when(name: str, value: date | datetime, tz: str | None, repeat: str | None = None) -> str:
+def _when(name: str, value: date | datetime, tz: str | None, repeat: str | bool | None = None) -> str:
     if not isinstance(value, datetime):
         return f"{name};VALUE=DATE:{_basic(value)}"  # all-day: no TZID (RFC 5545 3.3.4)
     if tz is None or (_ambiguous(value) and not repeat):
@@ -280,14 +300,16 @@ def _timezones(events) -> Iterator[str]:
     spans: dict[str, tuple[datetime, datetime | None]] = {}
     for event in events:
         if event.timezone and isinstance(event.start, datetime):
+            begin = min([event.start, *event.additions, *(o.start for o in event.overrides)])
             end = span_end(event)
-            first, last = spans.get(event.timezone, (event.start, end))
+            if end is not None:
+                length = event.end - event.start
+                end = max([end, *(day + length for day in event.additions), *(o.end for o in event.overrides)])
+            first, last = spans.get(event.timezone, (begin, end))
             last = None if last is None or end is None else max(last, end)
-            spans[event.timezone] = (min(first, event.start), last)
+            spans[event.timezone] = (min(first, begin), last)
     for tzid in sorted(spans):
         yield from vtimezone_lines(tzid, *spans[tzid])
-
-
 
 
 def _utc(moment: datetime) -> str:

@@ -3,7 +3,8 @@
 Only regular files are read, each through a bounded read: a FIFO, a device,
 a socket or a folder named `x.toml` is refused without being opened in a way
 that could block, and a symlink must lead to a regular file inside the
-project folder (the current folder) unless the caller allows otherwise.
+project folder (the site file's folder, else the current folder) unless the
+caller allows otherwise.
 Editors' lock, backup and swap files are passed over.
 
 The reader is tomli, the project that Python's tomllib was copied from: the
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 DEFAULT_EVENTS = Path("events")
 LOCK_NAME = "keydates.lock"  # beside the event files (lock.py)
 SERVED_NAME = "keydates.lock.served"  # what `keydates serve` published beyond the lock
+SITE_FILE = "keydates.toml"  # the site file (config.py), never an event file
 MAX_FILE_BYTES = 128 * 1024 * 1024  # per event or lock file: about 400,000 events
 # Editors' droppings: Emacs locks (.#x.toml) and autosaves (#x.toml#), backups
 # (x.toml~), Vim swap files (.x.toml.swp), and hidden files in general.
@@ -61,11 +63,12 @@ class Source:
     data: dict
 
 
-def find_event_files(paths: tuple[Path, ...] | list[Path], *, outside: bool = False) -> list[Path]:
+def find_event_files(paths: tuple[Path, ...] | list[Path], *, outside: bool = False, root: Path | None = None) -> list[Path]:
     """Expand folders to their *.toml files (sorted); default to events/.
 
     Raises InputError for paths that are missing or are not regular files
-    (or symlinks to one inside the current folder, unless `outside`).
+    (or symlinks to one inside the project folder `root`, default the
+    current folder, unless `outside`).
     """
     problems = []
     files: list[Path] = []
@@ -84,7 +87,7 @@ def find_event_files(paths: tuple[Path, ...] | list[Path], *, outside: bool = Fa
         else:
             problems.append(Problem(path, "no such file or folder"))
     for path in files:
-        reason = refusal(path, outside=outside)
+        reason = refusal(path, outside=outside, root=root)
         if reason:
             problems.append(Problem(path, reason))
     if problems:
@@ -101,12 +104,19 @@ def _event_files_in(folder: Path) -> list[Path]:
             if _IGNORED_RE.search(entry.name):
                 log.info("ignored %s (an editor's or hidden file)", folder / entry.name)
                 continue
+            if entry.name == SITE_FILE:
+                log.info("ignored %s (the site file's name, not an event file)", folder / entry.name)
+                continue
             found.append(folder / entry.name)
     return sorted(found)
 
 
-def refusal(path: Path, *, outside: bool = False) -> str | None:
-    """Why `path` may not be read as an input file, or None if it may."""
+def refusal(path: Path, *, outside: bool = False, root: Path | None = None) -> str | None:
+    """Why `path` may not be read as an input file, or None if it may.
+
+    A symlink must lead inside `root` (the project folder; default: the
+    current folder) unless `outside`.
+    """
     try:
         mode = path.lstat().st_mode
     except OSError as e:
@@ -119,7 +129,7 @@ def refusal(path: Path, *, outside: bool = False) -> str | None:
             return "is a symlink to nothing (a broken link); remove it or point it at an event file"
         if not stat.S_ISREG(mode):
             return f"is a symlink to {_KINDS.get(stat.S_IFMT(mode), 'something')} ({target}), not to a regular file"
-        if not outside and not target.is_relative_to(Path.cwd().resolve()):
+        if not outside and not target.is_relative_to((root or Path.cwd()).resolve()):
             return f"is a symlink to {target}, outside the project folder; copy the file in, or pass --allow-outside-links"
         return None
     if not stat.S_ISREG(mode):
@@ -232,10 +242,13 @@ def _toml_problem(path: Path, text: str, error: tomli.TOMLDecodeError) -> Proble
     return Problem(path, message, label, key.group(1) if key else None)
 
 
-def read_sources(paths: tuple[Path, ...] | list[Path], *, outside: bool = False) -> list[Source]:
-    """Read every event file, reporting the problems of all of them at once."""
+def read_sources(paths: tuple[Path, ...] | list[Path], *, outside: bool = False, root: Path | None = None) -> list[Source]:
+    """Read every event file, reporting the problems of all of them at once.
+
+    `root` is the project folder symlinks must stay inside (find_event_files).
+    """
     sources, problems = [], []
-    for path in find_event_files(paths, outside=outside):
+    for path in find_event_files(paths, outside=outside, root=root):
         try:
             sources.append(read_source(path))
         except InputError as e:

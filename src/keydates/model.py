@@ -49,6 +49,34 @@ class Reminder:
     at: time | None = None
 
 
+class Relative(NamedTuple):
+    """Where an event placed relative to another comes from, for the wording.
+
+    A tuple, so the lock's content hash covers it like any other field: a
+    renamed or moved anchor changes its dependents.
+    """
+
+    anchor: str  # "calendar-id/event-id"
+    title: str  # the anchor's title
+    amount: int  # negative: before the anchor
+    unit: str  # "days", "weeks" or "business days"
+
+
+class Override(NamedTuple):
+    """One occurrence of a repeating event changed (RFC 5545 RECURRENCE-ID).
+
+    `occurrence` is the start the rule gives it; None fields keep the series'.
+    """
+
+    occurrence: date | datetime
+    start: date | datetime
+    end: date | datetime
+    title: str | None = None
+    description: str | None = None
+    location: str | None = None
+    status: str | None = None
+
+
 @dataclass(frozen=True, slots=True)  # slots: a third less memory per event
 class Event:
     """One key date.
@@ -87,6 +115,9 @@ class Event:
                     location=t.location or self.location, translations=(),
                 )  # fmt: skip
         return replace(self, translations=())
+    relative: Relative | None = None  # set when placed relative to another event
+    additions: tuple[date | datetime, ...] = ()  # RDATEs: starts besides the rule's, same kind as start
+    overrides: tuple[Override, ...] = ()  # changed occurrences, by their original start
 
     @property
     def all_day(self) -> bool:

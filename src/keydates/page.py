@@ -26,7 +26,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from keydates.describe import Language, day_range, description, language_name, language, month_name, moment_text, short_day_range, when_text, window_phrase, year_text
+from keydates.describe import Language, day_range, description, relation, language_name, language, month_name, moment_text, short_day_range, when_text, window_label, window_phrase, year_text
 from keydates.model import Entry, Event
 from keydates.site import Published, event_path, page_entries
 
@@ -153,7 +153,7 @@ def _environment(tag: str) -> Environment:
 
 def render(
     published: list[Published], base_url: str | None = None, tag: str = "en",
-    editions: list[tuple[str, str]] = (), folder: str = "", versions: dict[str, str] | None = None,
+    editions: list[tuple[str, str]] = (), folder: str = "", versions: dict[str, str] | None = None, title: str = "",
 ) -> bytes:
     """The whole page as UTF-8 bytes; links are relative to the page, subscribe links absolute.
 
@@ -161,6 +161,7 @@ def render(
     site's pages by language, (tag, folder), offered when there are several;
     `folder` is this page's ('' or 'de/'). `versions`: a short hash of each
     feed's bytes by its path (relative to the page), for Google's link.
+    `title`: the page's title (the site file's), else the calendar's name.
     """
     versions = versions or {}
     lang = language(tag)
@@ -168,7 +169,7 @@ def render(
     calendars = [item for item in published if item.feed.id != "all"]
     context = {
         "lang": tag,
-        "title": calendars[0].feed.name if len(calendars) == 1 else None,
+        "title": title or (calendars[0].feed.name if len(calendars) == 1 else None),
         "csp": content_security_policy(meta=True),
         "css": Markup(CSS),
         "script": Markup(SCRIPT),
@@ -253,7 +254,7 @@ def _event_item(entry: Entry, lang: Language, anchor: str | None) -> dict:
         badge = event.status
     return {
         "status": event.status, "uid": entry.uid, "last": _day(event.last_day + timedelta(days=1)),
-        "when": when_text(event, lang), "repeats": bool(event.repeat), "title": event.title, "badge": badge,
+        "when": when_text(event, lang) + (f" ({relation(event.relative, lang)})" if event.relative and not event.window else ""), "repeats": bool(event.repeat), "title": event.title, "badge": badge,
         "description": event.description, "location": event.location, "tags": event.tags,
         "url": event.url, "host": urlsplit(event.url).hostname or event.url if event.url else "",
         "anchor": anchor, "add": add_links(entry, lang) if anchor else [],
@@ -356,7 +357,7 @@ def _mark(entry: Entry, segments, start: int, end: int, top: int, labelled: bool
 
 def _short(event: Event, lang: Language) -> str:
     """A timeline row's label: when, briefly, then the title."""
-    when = window_phrase(event.window, lang) if event.window else short_day_range(event.first_day, event.last_day, lang)
+    when = window_label(event, lang) if event.window else short_day_range(event.first_day, event.last_day, lang)
     title = event.title if len(event.title) <= 60 else event.title[:59] + "…"
     return f"{when} · {title}"
 

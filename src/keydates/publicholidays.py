@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -124,6 +124,17 @@ def holiday_blocks(
     if terms:
         kept = _select(kept, terms, _where(code, subdiv, wanted), shown_labels)
     return [block for block, _ in kept]
+
+
+def working_days(country: str, subdiv: str | None = None) -> Callable[[date], bool]:
+    """Whether a day is a working day in a country: not a weekend day or a
+    public holiday, or one of its official make-up working days (China's
+    working Saturdays) as the source knows them. For business-day offsets."""
+    source = _entity(country)
+    subdiv = _check_subdiv(source, subdiv)
+    # expand=True: the years are read as they are asked for.
+    calendar = holidays.country_holidays(source.country, subdiv=subdiv, language=source.default_language)
+    return calendar.is_working_day
 
 
 def _entity(country: object) -> type[HolidayBase]:

@@ -19,6 +19,7 @@ must end within MAX_INSTANCES of their periods and instances.
 from __future__ import annotations
 
 import difflib
+import heapq
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta, timezone
@@ -275,7 +276,8 @@ def rule_notes(rule: str, start: date | datetime) -> list[str]:
     notes = []
     if parts["FREQ"] == "YEARLY" and parts.get("BYMONTH") == (2,) and 29 in days:
         notes.append("29 February comes only in leap years, so this repeats every four years; for the last day of February every year write FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-1")
-    elif parts["FREQ"] == "MONTHLY" and any(day > 28 for day in days) and "BYSETPOS" not in parts:
+    elif parts["FREQ"] == "MONTHLY" and "BYMONTHDAY" in parts and any(day > 28 for day in days) and "BYSETPOS" not in parts:
+        # (a rule from the start's own day is checked by validate._skipped_months)
         worst = max(day for day in days if day > 28)
         notes.append(f"months without a {worst}{'st' if worst == 31 else 'th'} day are skipped (RFC 5545 3.3.10); for the last day of every month write FREQ=MONTHLY;BYMONTHDAY=-1")
     return notes
@@ -432,12 +434,14 @@ def _zone(event):
 
 
 def occurrences(event, horizon: date | None = None) -> Iterator[tuple[date | datetime, date | datetime]]:
-    """Yield (start, end) of every occurrence in order, EXDATEs left out, up to `horizon`.
+    """Yield (start, end) of every occurrence up to `horizon`, in order of
+    their original starts: the rule's and the additions (RDATE), EXDATEs
+    left out, each override's own span in place of the occurrence it changes.
 
     Each occurrence lasts as long as the first, measured exactly (RFC 5545
     3.8.5.3), so a one-hour meeting stays one hour across a clock change.
     """
-    if not event.repeat:
+    if not event.repeat and not event.additions:
         yield event.start, event.end
         return
     timed = isinstance(event.start, datetime)
@@ -445,15 +449,25 @@ def occurrences(event, horizon: date | None = None) -> Iterator[tuple[date | dat
     zone = _zone(event) if timed else None
     length = _utc(event.end) - _utc(event.start) if timed else event.end - event.start
     skip = {_utc(x) if timed else x for x in event.exceptions}
-    for local in _instances(event.repeat, _naive(event.start, event.timezone), last, event.timezone, event.start):
-        if not timed:
-            start = local.date()
-            if start not in skip:
-                yield start, start + length
+    changed = {(_utc(o.occurrence) if timed else o.occurrence): o for o in event.overrides}
+    begin = _naive(event.start, event.timezone)
+    rule = _instances(event.repeat, begin, last, event.timezone, event.start) if event.repeat else iter([begin])
+    extra = sorted(moment for moment in (_naive(x, event.timezone, event.start) for x in event.additions) if moment <= last)
+    previous = None
+    for local in heapq.merge(rule, extra):
+        if local == previous:  # an RDATE the rule gives too: one occurrence (RFC 5545 3.8.5.2)
             continue
-        start = local.replace(tzinfo=zone)
-        if _utc(start) not in skip:
+        previous = local
+        start = local.replace(tzinfo=zone) if timed else local.date()
+        key = _utc(start) if timed else start
+        if key in skip:
+            continue
+        if key in changed:
+            yield changed[key].start, changed[key].end
+        elif timed:
             yield start, (_utc(start) + length).astimezone(zone)
+        else:
+            yield start, start + length
 
 
 def _utc(moment: datetime) -> datetime:

@@ -13,17 +13,18 @@ import re
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache, cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
 from keydates.describe import language_tag
 from keydates.errors import did_you_mean, show
+from keydates.ids import ID_RE, suggestion
 from keydates.model import STATUSES
+from keydates.relative import Offset, parse_offset
 from keydates.when import parse_duration, parse_reminder, parse_window
 
-ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESERVED_CALENDAR_IDS = {"all"}  # all.ics combines every calendar
 # From the first full year of the Gregorian calendar (RFC 5545 3.3.4 uses
 # it); far-off years made date arithmetic overflow and zones take seconds.
@@ -106,10 +107,10 @@ class Table:
 
 TYPE_NAMES = {
     str: "a string", bool: "true or false", list: "a list", dict: "a table",
-    int: "an integer", float: "a number", date: "a date", datetime: "a date and time",
+    int: "an integer", float: "a number", date: "a date", datetime: "a date and time", time: "a time of day",
 }  # fmt: skip
 VALUE_NOUNS = {
-    bool: "boolean", datetime: "a date and time", date: "a date", str: "string",
+    bool: "boolean", datetime: "a date and time", date: "a date", time: "a time of day", str: "string",
     int: "integer", float: "number", list: "a list", dict: "a table",
 }  # fmt: skip
 
@@ -162,7 +163,7 @@ def a_list(value) -> list:
 def event_id(value) -> str:
     result = expect(value, str)
     if not ID_RE.match(result):
-        raise Invalid(f"{result!r} is not a valid id: use lower-case letters, digits and single hyphens, like 'deepseek-v4'")
+        raise Invalid(f"{result!r} is not a valid id: use lower-case letters, digits and single hyphens, like 'deepseek-v4'" + suggestion(result))
     return result
 
 
@@ -287,6 +288,47 @@ def event_ids(value) -> tuple[str, ...]:
     return tuple(dict.fromkeys(event_id(item) for item in items))
 
 
+def anchor(value) -> tuple[str | None, str]:
+    """An event to be placed relative to: 'event-id', or 'calendar-id/event-id' in another calendar."""
+    result = expect(value, str)
+    calendar, _, event = result.rpartition("/")
+    for part in filter(None, (calendar, event)):
+        if not ID_RE.match(part):
+            raise Invalid(f"{result!r} is not an event id ('alibaba-quarterly-results') or a calendar id and an event id ('other-calendar/alibaba-quarterly-results')")
+    if "/" in result and not calendar:
+        raise Invalid(f"{result!r} has no calendar id before the '/'")
+    return calendar or None, event
+
+
+def offset(value) -> Offset:
+    return parse_offset(expect(value, str))
+
+
+_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+def time_of_day(value) -> time:
+    """A wall-clock time: TOML's 09:30:00, or "09:30"."""
+    if isinstance(value, time):
+        if value.tzinfo is not None:
+            raise Invalid("a time of day has no UTC offset; set timezone instead")
+        return value
+    text_value = expect(value, str)
+    match = _TIME_RE.match(text_value.strip())
+    if not match or int(match[1]) > 23 or int(match[2]) > 59 or int(match[3] or 0) > 59:
+        raise Invalid(f"{text_value!r} is not a time of day; write it like \"09:30\"")
+    return time(int(match[1]), int(match[2]), int(match[3] or 0))
+
+
+def base_url(value) -> str:
+    """The public address of the output folder, ending in '/'."""
+    result = expect(value, str)
+    parts = urlsplit(result)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment or any(c.isspace() for c in result):
+        raise Invalid(f"{result!r} is not an http(s) address of a folder, such as https://example.org/calendars/")
+    return result if result.endswith("/") else result + "/"
+
+
 def given_uid(value) -> str:
     """A UID kept verbatim (RFC 5545 3.8.4.7): any text on one line."""
     result = expect(value, str)
@@ -368,10 +410,12 @@ CALENDAR = Table((
     Key("remind", reminder_phrases, default=()),
     Key("feeds", tags),  # tags with a feed of their own; default: every tag
     Key("language", language),  # default: the site's (compile.Settings.language)
+    Key("country", text),  # whose public holidays business days skip (default: weekends only)
+    Key("subdiv", text),
 ))  # fmt: skip
 
 # The ways of saying when; an event gives exactly one.
-WHEN_KEYS = ("date", "start", "when")
+WHEN_KEYS = ("date", "start", "when", "relative_to")
 
 EVENT = Table((
     Key("id", event_id, required=True),
@@ -383,6 +427,9 @@ EVENT = Table((
     Key("end", day_or_time),
     Key("duration", positive_duration),
     Key("when", window),
+    Key("relative_to", anchor),
+    Key("offset", offset),
+    Key("time", time_of_day),
     Key("timezone", zone_name),
     Key("description", texts, default=""),
     Key("location", texts, default=""),
@@ -394,7 +441,35 @@ EVENT = Table((
     Key("until", day_or_time),
     Key("count", positive_int),
     Key("except", days_or_times, default=()),
+    Key("also", days_or_times, default=()),  # occurrences besides the rule's (RDATE)
+    Key("override", lambda value: value, default=()),  # [[event.override]]: checked by validate
     Key("remind", reminder_phrases),  # default: the calendar's
+))  # fmt: skip
+
+# [[event.override]]: one occurrence of a repeating event changed (RECURRENCE-ID).
+OVERRIDE = Table((
+    Key("occurrence", day_or_time, required=True),  # its start as the rule gives it
+    Key("start", day_or_time),  # default: the occurrence's
+    Key("end", day_or_time),  # the last day for all-day events; default: as long as the series' events
+    Key("duration", positive_duration),
+    Key("title", text),
+    Key("description", text),
+    Key("location", text),
+    Key("status", status),
+))  # fmt: skip
+
+# The site file, keydates.toml: one [site] table for now; other features add
+# their own tables to SITE_TOP and keys to SITE.
+SITE_TOP = Table((
+    Key("site", lambda value: value),
+))  # fmt: skip
+
+SITE = Table((
+    Key("base_url", base_url),  # default: none (the page then offers downloads only)
+    Key("title", text, default=""),  # default: the calendar's name, or "Key dates"
+    Key("events", text, default="events"),  # folders: relative to the site file's folder
+    Key("output", text, default="dist"),
+    Key("language", language, default="en"),
 ))  # fmt: skip
 
 HOLIDAYS = Table((

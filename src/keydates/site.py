@@ -20,8 +20,9 @@ from collections.abc import Callable, Iterable, Mapping
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
+from keydates import schema
 from keydates.errors import InputError, KeydatesError, Problem
 from keydates.ical import assemble, event_file, render_events
 from keydates.model import Calendar, Entry, Event, Feed, Stamp, combined_feed
@@ -70,10 +71,10 @@ def check_base_url(text: str | None) -> str | None:
     """The public address the site is published at, ending in '/'; None if not given."""
     if not text:
         return None
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise KeydatesError(f"--base-url: {text!r} is not an http(s) address of a folder, such as https://example.org/calendars/")
-    return text if text.endswith("/") else text + "/"
+    try:
+        return schema.base_url(text)
+    except schema.Invalid as e:
+        raise KeydatesError(f"--base-url: {e}") from None
 
 
 def tag_path(feed_id: str, tag: str) -> str:

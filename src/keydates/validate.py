@@ -13,16 +13,19 @@ tables reports it.
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
+from itertools import islice
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from keydates import schema
+from keydates import ids, relative, schema
 from keydates.errors import InputError, Problem, did_you_mean, show
 from keydates.load import Source
-from keydates.model import Calendar, Event, Timeline, Translation
-from keydates.recurrence import instance_problem, make_rule, not_occurrences, rule_notes, show_moment
+from keydates.model import Calendar, Event, Override, Relative, Timeline, Translation, last_day
+from keydates.relative import weekdays_only
+from keydates.recurrence import instance_problem, is_occurrence, make_rule, not_occurrences, occurrences, rule_notes, show_moment
 from keydates.schema import Invalid
 from keydates.when import add_duration, distinct_reminders, reminder_for
 
@@ -36,13 +39,13 @@ def validate(sources: list[Source], language: str = "en") -> Timeline:
     `language` is the site's, for calendars that don't set their own. The
     timeline carries the warnings (problems that don't stop a build).
     """
+    files = [_calendar(source, _Report(source.path), language) for source in sources]
+    _place_relative(files)
     calendars, problems = [], []
-    for source in sources:
-        report = _Report(source.path)
-        calendar = _calendar(source, report, language)
-        problems.extend(report.problems)
-        if calendar is not None and not report.errors:
-            calendars.append(calendar)
+    for file in files:
+        problems.extend(file.report.problems)
+        if file.calendar is not None and not file.report.errors:
+            calendars.append(file.calendar)
     seen: dict[str, Path] = {}
     for calendar in calendars:
         if calendar.id in seen:
@@ -82,41 +85,86 @@ class _Report:
     def warn(self, message: str, event: str | None = None, field: str | None = None) -> None:
         self.problems.append(Problem(self.path, message, event, field, warning=True))
 
-    def read(self, table: schema.Table, raw: dict, label: str | None, prefix: str = "") -> dict | None:
-        """`table.read`, with each problem reported against `label`."""
-        return table.read(raw, lambda key, message: self.error(message, label, prefix + key))
+    def read(self, table: schema.Table, raw: dict, label: str | None, prefix: str = "", hints: dict | None = None) -> dict | None:
+        """`table.read`, with each problem reported against `label`.
+
+        `hints` adds text to the problems of some keys (an id made from the title).
+        """
+        hints = hints or {}
+        return table.read(raw, lambda key, message: self.error(message + hints.get(key, ""), label, prefix + key))
 
 
 @dataclass(frozen=True)
 class _Context:
     """What a calendar's events inherit from it."""
 
+    calendar_id: str
     timezone: str
     remind: tuple[str, ...]
     language: str = "en"
+    working: Callable[[date], bool] = weekdays_only  # for business days
+
+
+@dataclass
+class _Pending:
+    """An event placed relative to another: read, to be dated once its anchor is."""
+
+    raw: dict
+    values: dict
+    label: str
+    context: _Context
+    report: _Report
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.context.calendar_id, self.values["id"]
+
+    @property
+    def anchor(self) -> tuple[str, str]:
+        calendar_id, event_id = self.values["relative_to"]
+        return calendar_id or self.context.calendar_id, event_id
+
+
+@dataclass
+class _File:
+    """One event file as validated: its calendar (None if it has errors) and what is still to place."""
+
+    report: _Report
+    calendar: Calendar | None = None
+    calendar_id: str = ""
+    fixed: list[Event] = field(default_factory=list)  # events with their own date
+    pending: list[_Pending] = field(default_factory=list)
+    broken: set[str] = field(default_factory=set)  # ids of events with errors
 
 
 # -- a file: [calendar], [[event]], [[holidays]] ------------------------------
 
 
-def _calendar(source: Source, report: _Report, language: str) -> Calendar | None:
-    """The calendar of one file; None when it has errors (all reported)."""
+def _calendar(source: Source, report: _Report, language: str) -> _File:
+    """The calendar of one file, without the events placed relative to others
+    (`_place_relative` adds them); its calendar is None when it has errors (all reported)."""
+    file = _File(report, calendar_id=source.path.stem)
     data = source.data
     report.read(schema.TOP, data, None)
     meta = data.get("calendar")
     if not isinstance(meta, dict):
         report.error("missing [calendar] table (with at least name and timezone)" if meta is None else "must be a table", field="[calendar]")
-        return None
-    values = report.read(schema.CALENDAR, meta, None, prefix="[calendar] ")
+        return file
+    values = report.read(schema.CALENDAR, meta, None, prefix="[calendar] ", hints={"id": _id_hint(meta.get("id"), meta.get("name"), "name")})
     calendar_id = _id_from_file_name(source.path, report) if "id" not in meta else values and values["id"]
     # With a bad [calendar] table the events are still checked, against
     # what could be read of it, so that every problem is reported at once.
     own_language = (values["language"] if values else _or_none(schema.language, meta.get("language"))) or language
+    file.calendar_id = calendar_id or source.path.stem
     context = _Context(
+        file.calendar_id,
         values["timezone"] if values else _or_none(schema.zone_name, meta.get("timezone")) or "UTC",
         values["remind"] if values else _or_none(schema.reminder_phrases, meta.get("remind")) or (),
-        own_language,
+        language=own_language,
+        working=_working_days(values, report) if values and values["country"] else weekdays_only,
     )
+    if values and values["subdiv"] and not values["country"]:
+        report.error("only goes with country", field="[calendar] subdiv")
     raw_events = data.get("event", [])
     if not isinstance(raw_events, list) or not all(isinstance(e, dict) for e in raw_events):
         report.error("must be a list of [[event]] tables", field="event")
@@ -124,29 +172,43 @@ def _calendar(source: Source, report: _Report, language: str) -> Calendar | None
     raw_holidays = data.get("holidays", [])
     if not raw_events and not raw_holidays:
         report.warn("no events in this calendar", field="event")
-    events = _events(raw_events, context, report)
+    events = _events(raw_events, context, report, file)
     holiday_events = _holidays(raw_holidays, context, report)
     _unique_holiday_ids(events, holiday_events, report)
+    file.fixed = events + holiday_events
     if values is None or calendar_id is None:
-        return None
+        file.broken.update(event.id for event in file.fixed)  # not usable as anchors
+        return file
     try:
         texts = _texts(values, ("name", "description"), own_language)
     except Invalid as e:
         report.error(str(e), field=f"[calendar] {e.field}")
-        return None
-    return Calendar(
+        return file
+    tags = {tag for event in file.fixed for tag in event.tags} | {tag for p in file.pending for tag in p.values["tags"]}
+    file.calendar = Calendar(
         id=calendar_id, name=texts.pop("name"), timezone=values["timezone"], path=source.path,
         description=texts.pop("description"), refresh=values["refresh"], url=values["url"],
-        events=tuple(events + holiday_events), language=own_language, translations=texts.pop("translations"),
-        named_by_file="id" not in meta, feed_tags=_feed_tags(values["feeds"], events + holiday_events, report),
+        events=tuple(file.fixed), language=own_language, translations=texts.pop("translations"),
+        named_by_file="id" not in meta, feed_tags=_feed_tags(values["feeds"], tags, report),
     )  # fmt: skip
+    return file
 
 
-def _feed_tags(chosen: tuple[str, ...] | None, events: list[Event], report: _Report) -> tuple[str, ...] | None:
+def _working_days(values: dict, report: _Report) -> Callable[[date], bool]:
+    """The [calendar] country's working days, for business-day offsets."""
+    from keydates.publicholidays import HolidaySourceError, working_days  # imports `holidays`: slow
+
+    try:
+        return working_days(values["country"], values["subdiv"])
+    except HolidaySourceError as e:
+        report.error(e.message.removeprefix(f"{e.field}: "), field=f"[calendar] {e.field}")
+        return weekdays_only
+
+
+def _feed_tags(chosen: tuple[str, ...] | None, used: set[str], report: _Report) -> tuple[str, ...] | None:
     """[calendar] feeds: tags its events carry."""
     if chosen is None:
         return None
-    used = {tag for event in events for tag in event.tags}
     for tag in chosen:
         if tag not in used:
             report.error(f"{tag!r} is not a tag of any event here{did_you_mean(tag, sorted(used))}", field="[calendar] feeds")
@@ -189,6 +251,14 @@ def _or_none(convert, value):
         return None
 
 
+def _id_hint(raw_id: object, fallback: object, fallback_name: str = "title") -> str:
+    """A suggestion made from the title for an id with nothing to transliterate
+    (the id's own transliteration is suggested by schema.event_id)."""
+    if not isinstance(raw_id, str) or ids.ID_RE.match(raw_id) or ids.slug(raw_id):
+        return ""
+    return ids.suggestion(raw_id, fallback, fallback_name)
+
+
 def _id_from_file_name(path: Path, report: _Report) -> str | None:
     try:
         return schema.calendar_id(path.stem)
@@ -209,7 +279,9 @@ def _unique_holiday_ids(events: list[Event], holiday_events: list[Event], report
 # -- events --------------------------------------------------------------------
 
 
-def _events(raw_events: list[dict], context: _Context, report: _Report) -> list[Event]:
+def _events(raw_events: list[dict], context: _Context, report: _Report, file: _File) -> list[Event]:
+    """The events with a date of their own; those placed relative to
+    another go to `file.pending`, the ids of those with errors to `file.broken`."""
     events, first_seen = [], {}
     for position, raw in enumerate(raw_events, start=1):
         raw_id = raw.get("id")
@@ -218,19 +290,32 @@ def _events(raw_events: list[dict], context: _Context, report: _Report) -> list[
             if raw_id in first_seen:
                 report.error(f"duplicate id (event #{first_seen[raw_id]} has it too)", label, "id")
             first_seen.setdefault(raw_id, position)
-        values = report.read(schema.EVENT, raw, label)
-        if values is None:
-            continue
+        errors = report.errors
+        values = report.read(schema.EVENT, raw, label, hints={"id": _id_hint(raw_id, raw.get("title"))})
         try:
-            events.append(_event(raw, values, context))
+            if values is None:
+                pass
+            elif "relative_to" in raw:
+                _check_relative(raw)
+                file.pending.append(_Pending(raw, values, label, context, report))
+            else:
+                events.append(_event(raw, values, context))
+                skipped = _skipped_months(events[-1])
+                if skipped:
+                    report.warn(skipped, label, "repeat")
         except Invalid as e:
             report.error(str(e), label, e.field)
+        if report.errors > errors:
+            if isinstance(raw_id, str):
+                file.broken.add(raw_id)
             continue
-        for note in rule_notes(events[-1].repeat, events[-1].start) if events[-1].repeat else ():
-            report.warn(note, label, "repeat")
+        if "relative_to" not in raw and events[-1].repeat:
+            for note in rule_notes(events[-1].repeat, events[-1].start):
+                report.warn(note, label, "repeat")
         if not values["url"]:
             report.warn("no source url (where does this date come from?)", label, "url")
-        if len(events[-1].title.encode("utf-16-le")) // 2 > OUTLOOK_TITLE_LIMIT:
+        titles = values["title"].values() if isinstance(values["title"], dict) else [values["title"]]
+        if any(len(title.encode("utf-16-le")) // 2 > OUTLOOK_TITLE_LIMIT for title in titles):
             report.warn(f"title is longer than Outlook shows ({OUTLOOK_TITLE_LIMIT} characters); put details in description", label, "title")
     return events
 
@@ -238,16 +323,21 @@ def _events(raw_events: list[dict], context: _Context, report: _Report) -> list[
 def _event(raw: dict, values: dict, context: _Context) -> Event:
     """The event of one [[event]] table whose keys are each valid; Invalid otherwise."""
     start, end, tz, window = _span(raw, values, context.timezone)
-    repeat, exceptions = _recurrence(raw, values, start, tz)
+    repeating = _recurrence(raw, values, start, end, tz)
+    return _made(values, context, start, end, tz, window, tentative=bool(window), **repeating)
+
+
+def _made(values: dict, context: _Context, start, end, tz, window, *, tentative: bool, **more) -> Event:
+    """The Event of a table's values once its dates are known."""
     remind = values["remind"] if values["remind"] is not None else context.remind
-    status = values["status"] or ("tentative" if window else "confirmed")  # a window is an expectation
+    status = values["status"] or ("tentative" if tentative else "confirmed")  # a window is an expectation
     busy = values["busy"] if values["busy"] is not None else isinstance(start, datetime)  # timed: busy
     texts = _texts(values, EVENT_TEXTS, context.language)
     event = Event(
         id=values["id"], uid=values["uid"], previous_ids=values["previous_ids"], title=texts["title"], start=start, end=end,
         timezone=tz, window=window, description=texts["description"], location=texts["location"], url=values["url"],
-        translations=texts["translations"], tags=values["tags"], status=status, busy=busy, repeat=repeat,
-        exceptions=exceptions, reminders=_reminders(remind, start, bool(repeat)),
+        translations=texts["translations"], tags=values["tags"], status=status, busy=busy,
+        reminders=_reminders(remind, start, bool(more.get("repeat"))), **more,
     )  # fmt: skip
     problem = instance_problem(event)
     if problem:
@@ -259,9 +349,12 @@ def _span(raw: dict, values: dict, calendar_tz: str):
     """(start, end, timezone, window phrase) from the one way of saying when."""
     given = [key for key in schema.WHEN_KEYS if key in raw]
     if not given:
-        raise Invalid("no date: give exactly one of date, start (with end or duration) or when", "date")
+        raise Invalid("no date: give exactly one of date, start (with end or duration), when or relative_to (with offset)", "date")
     if len(given) > 1:
         raise Invalid(f"give only one way of saying when, not {' and '.join(given)}", given[1])
+    for key in ("offset", "time"):
+        if key in raw:
+            raise Invalid(f"only goes with relative_to (this event uses {given[0]})", key)
     for key in ("end", "duration", "timezone"):
         if key in raw and "start" not in raw:
             raise Invalid(f"only goes with start (this event uses {given[0]})", key)
@@ -323,6 +416,106 @@ def _timed_span(raw: dict, values: dict, calendar_tz: str):
     return start, end, tz_name, None
 
 
+# -- events placed relative to another -----------------------------------------
+
+
+def _check_relative(raw: dict) -> None:
+    """What may go with relative_to, before the anchor is known."""
+    others = [key for key in schema.WHEN_KEYS if key in raw and key != "relative_to"]
+    if others:
+        raise Invalid(f"give only one way of saying when, not relative_to and {' and '.join(others)}", others[0])
+    if "offset" not in raw:
+        raise Invalid("goes with an offset, such as offset = \"+1d\", \"-2w\" or \"+3 business days\"", "offset")
+    if "end" in raw:
+        raise Invalid("a relative date takes its length from its anchor, or from time and duration: drop end", "end")
+    for key in ("duration", "timezone"):
+        if key in raw and "time" not in raw:
+            raise Invalid("only goes with time (without it, the event takes its anchor's time and length)", key)
+    for key in ("repeat", "until", "count", "except", "also", "override"):
+        if key in raw:
+            raise Invalid("an event placed relative to another cannot repeat", key)
+
+
+def _place_relative(files: list[_File]) -> None:
+    """Date every pending event from its anchor, anchors first, in any calendar.
+
+    Missing anchors and cycles are reported on each event of the chain,
+    naming all of it; events whose anchor has errors of its own are left
+    out without another problem (the anchor's are reported).
+    """
+    events = {(file.calendar_id, event.id): event for file in files for event in file.fixed}
+    pending = {p.key: p for file in files for p in file.pending}
+    if not pending:
+        return
+    broken = {(file.calendar_id, event_id) for file in files for event_id in file.broken}
+    order, problems = relative.placement_order({key: p.anchor for key, p in pending.items()}, set(events), broken)
+    for key in order:
+        item = pending[key]
+        try:
+            events[key] = _relative_event(item, events[item.anchor])
+        except Invalid as e:
+            item.report.error(str(e), item.label, e.field)
+            continue
+    for key, (chain, kind) in problems.items():
+        item = pending[key]
+        item.report.error(_chain_problem(chain, kind, key[0], files), item.label, "relative_to")
+    for file in files:
+        placed = [events[p.key] for p in file.pending if p.key in events]
+        if file.calendar is not None and placed:
+            file.calendar = replace(file.calendar, events=file.calendar.events + tuple(placed))
+
+
+def _chain_problem(chain: list[tuple[str, str]], kind: str, calendar_id: str, files: list[_File]) -> str:
+    """'a cycle: a -> b -> a', or 'b -> missing: there is no event 'missing' in this calendar'."""
+    names = " -> ".join(event_id if calendar == calendar_id else f"{calendar}/{event_id}" for calendar, event_id in chain)
+    if kind == "cycle":
+        return f"{'a cycle' if chain[0] == chain[-1] else 'cannot be placed, its anchors make a cycle'}: {names}"
+    missing_calendar, missing = chain[-1]
+    ids = {file.calendar_id: [e.id for e in file.fixed] + [p.values["id"] for p in file.pending] for file in files}
+    if missing_calendar not in ids:
+        return f"{names}: there is no calendar '{missing_calendar}'{did_you_mean(missing_calendar, ids)}"
+    where = "this calendar" if missing_calendar == calendar_id else f"calendar '{missing_calendar}'"
+    return f"{names}: there is no event '{missing}' in {where}{did_you_mean(missing, ids[missing_calendar])}"
+
+
+def _relative_event(item: _Pending, anchor: Event) -> Event:
+    """The event `item` describes, placed from its anchor (docs/relative-dates.md)."""
+    values, context = item.values, item.context
+    offset = values["offset"]
+    anchor_calendar, anchor_id = item.anchor
+    if anchor.repeat:
+        raise Invalid(f"'{anchor_id}' repeats; an event can be placed relative to one that does not", "relative_to")
+    link = Relative(f"{anchor_calendar}/{anchor_id}", anchor.title, offset.amount, offset.unit)
+    move = lambda day: relative.shift(day, offset, context.working)  # noqa: E731
+    window = None
+    tz = None
+    if anchor.window:
+        if values["time"] is not None:
+            raise Invalid(f"'{anchor_id}' is a window (its day is not known), so a time cannot be given", "time")
+        start, end = move(anchor.first_day), move(anchor.last_day) + timedelta(days=1)
+        window = anchor.window  # the anchor's phrase; describe.window_label says "1 day after" it
+    elif values["time"] is not None:
+        base = anchor.first_day if offset.amount <= 0 or not anchor.all_day else anchor.last_day
+        tz = values["timezone"] or context.timezone
+        start = _localize(datetime.combine(move(base), values["time"]), tz, "time")
+        end = add_duration(start, values["duration"] or DEFAULT_TIMED_LENGTH)
+    elif not anchor.all_day:
+        tz = anchor.timezone
+        local = datetime.combine(move(anchor.start.date()), anchor.start.time())
+        start = _localize(local, tz, "offset") if tz else local.replace(tzinfo=anchor.start.tzinfo)
+        end = (start.astimezone(timezone.utc) + (anchor.end - anchor.start)).astimezone(start.tzinfo)
+    elif offset.amount == 0:
+        start, end = anchor.start, anchor.end
+    else:
+        # After a span counts from its last day, before it from its first.
+        day = move(anchor.last_day if offset.amount > 0 else anchor.first_day)
+        start, end = day, day + timedelta(days=1)
+    schema.in_range(start.date() if isinstance(start, datetime) else start)
+    schema.in_range(last_day(start, end))
+    tentative = bool(window) or anchor.status == "tentative"
+    return _made(values, context, start, end, tz, window, tentative=tentative, relative=link)
+
+
 def _localize(local: datetime, tz_name: str, key: str) -> datetime:
     """Attach the zone; a wall time skipped by a clock change is Invalid."""
     zone = zoneinfo.ZoneInfo(tz_name)
@@ -333,40 +526,108 @@ def _localize(local: datetime, tz_name: str, key: str) -> datetime:
     return aware
 
 
-def _recurrence(raw: dict, values: dict, start, tz: str | None) -> tuple[str | None, tuple]:
-    """(RRULE value or None, EXDATEs)."""
+def _recurrence(raw: dict, values: dict, start, end, tz: str | None) -> dict:
+    """The Event fields of repeating: repeat (RRULE value or None), exceptions
+    (EXDATEs), additions (RDATEs) and overrides (changed occurrences)."""
     for key in ("until", "count", "except"):
         if key in raw and "repeat" not in raw:
             raise Invalid("only goes with repeat", key)
-    if "repeat" not in raw:
-        return None, ()
-    if "when" in raw:
-        raise Invalid("a window cannot repeat; give a date or start", "repeat")
-    try:
-        rule = make_rule(values["repeat"], start, tz, values["until"], values["count"])
-    except ValueError as e:
-        raise Invalid(str(e), "repeat") from None
-    return rule, _exceptions(values["except"], start, tz, rule)
+    if "override" in raw and "repeat" not in raw and "also" not in raw:
+        raise Invalid("only goes with repeat or also", "override")
+    if "when" in raw and ("repeat" in raw or "also" in raw):
+        raise Invalid("a window cannot repeat; give a date or start", "repeat" if "repeat" in raw else "also")
+    if "repeat" not in raw and "also" not in raw:
+        return {}
+    rule = None
+    if "repeat" in raw:
+        try:
+            rule = make_rule(values["repeat"], start, tz, values["until"], values["count"])
+        except ValueError as e:
+            raise Invalid(str(e), "repeat") from None
+    additions = _moments(values["also"], start, tz, "also")
+    exceptions = _moments(values["except"], start, tz, "except")
+    extra = [moment for moment in exceptions if moment not in additions]
+    wrong = (not_occurrences(rule, start, tz, extra) if rule else extra) if extra else []
+    if wrong:
+        first = wrong[0].astimezone(start.tzinfo if tz is None else ZoneInfo(tz)) if isinstance(start, datetime) else wrong[0]
+        raise Invalid(f"{show_moment(first, tz)} is not an occurrence of {rule or 'this event'}", "except")
+    overrides = _overrides(raw.get("override", []), start, end, tz, rule, exceptions, additions)
+    return {"repeat": rule, "exceptions": exceptions, "additions": additions, "overrides": overrides}
 
 
-def _exceptions(days: tuple, start, tz: str | None, rule: str) -> tuple:
-    """EXDATEs: each the same kind as start and an occurrence of the rule."""
+def _moment(moment, start, tz: str | None, key: str):
+    """A date or time the same kind as start: a day of a timed event gets its time of day."""
     timed = isinstance(start, datetime)
     zone = (ZoneInfo(tz) if tz else start.tzinfo) if timed else None  # the start's own zone or offset
-    result = []
-    for moment in days:
-        if timed and not isinstance(moment, datetime):
-            moment = datetime.combine(moment, start.astimezone(zone).time())  # that day's occurrence, local
-        if not timed and isinstance(moment, datetime):
-            raise Invalid(f"{show(moment)} has a time of day but the event is all-day; give the date", "except")
-        if timed and moment.tzinfo is None:
-            moment = moment.replace(tzinfo=zone)
-        result.append(moment)
-    wrong = not_occurrences(rule, start, tz, result)
-    if wrong:
-        first = wrong[0].astimezone(zone) if timed else wrong[0]
-        raise Invalid(f"{show_moment(first, tz)} is not an occurrence of {rule}", "except")
-    return tuple(sorted(set(result)))
+    if timed and not isinstance(moment, datetime):
+        moment = datetime.combine(moment, start.astimezone(zone).time())  # that day's occurrence, local
+    if not timed and isinstance(moment, datetime):
+        raise Invalid(f"{show(moment)} has a time of day but the event is all-day; give the date", key)
+    if timed and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment
+
+
+def _moments(days: tuple, start, tz: str | None, key: str) -> tuple:
+    """EXDATEs or RDATEs: each the same kind as start, sorted, once each."""
+    return tuple(sorted(set(_moment(moment, start, tz, key) for moment in days)))
+
+
+def _overrides(tables, start, end, tz: str | None, rule: str | None, exceptions: tuple, additions: tuple) -> tuple[Override, ...]:
+    """[[event.override]] tables: each changes one occurrence (RECURRENCE-ID)."""
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise Invalid("must be a list of [[event.override]] tables", "override")
+    result: dict = {}
+    for position, table in enumerate(tables, start=1):
+        where = f"override #{position} "
+        problems: list[tuple[str, str]] = []
+        values = schema.OVERRIDE.read(table, lambda key, message: problems.append((key, message)))
+        if values is None:
+            raise Invalid(problems[0][1], where + problems[0][0])
+        occurrence = _moment(values["occurrence"], start, tz, where + "occurrence")
+        if occurrence in exceptions or not (occurrence in additions or (rule and is_occurrence(rule, start, tz, occurrence))):
+            raise Invalid(f"{show(occurrence)} is not an occurrence of this event{' (it is in except)' if occurrence in exceptions else ''}", where + "occurrence")
+        if occurrence in result:
+            raise Invalid(f"{show(occurrence)} is changed by an override before this one", where + "occurrence")
+        if "end" in table and "duration" in table:
+            raise Invalid("give end or duration, not both", where + "duration")
+        moved = _moment(values["start"], start, tz, where + "start") if values["start"] is not None else occurrence
+        if values["end"] is not None:
+            finish = _moment(values["end"], start, tz, where + "end")
+            if not isinstance(start, datetime):
+                finish += timedelta(days=1)  # written as the last day, as an event's end is
+        elif values["duration"] is not None:
+            finish = add_duration(moved, values["duration"]) if isinstance(moved, datetime) else moved + timedelta(days=values["duration"].days)
+        elif isinstance(start, datetime):
+            finish = (moved.astimezone(timezone.utc) + (end - start)).astimezone(moved.tzinfo)
+        else:
+            finish = moved + (end - start)
+        if finish < moved or (not isinstance(start, datetime) and finish <= moved):
+            raise Invalid(f"{show(finish if isinstance(start, datetime) else finish - timedelta(days=1))} is before start {show(moved)}", where + "end")
+        result[occurrence] = Override(occurrence, moved, finish, values["title"], values["description"], values["location"], values["status"])
+    return tuple(result[key] for key in sorted(result))
+
+
+MONTH_CHECK = 30  # occurrences looked at: a non-leap February comes within them
+
+
+def _skipped_months(event: Event) -> str | None:
+    """A warning for a monthly rule from the 29th-31st, which skips the months
+    without that day (RFC 5545 3.3.10: invalid dates are ignored)."""
+    if not event.repeat or event.first_day.day < 29:
+        return None
+    parts = dict(part.split("=", 1) for part in event.repeat.split(";"))
+    if parts.get("FREQ") != "MONTHLY" or {"BYMONTHDAY", "BYDAY", "BYSETPOS", "BYYEARDAY", "BYWEEKNO"} & set(parts):
+        return None
+    interval = int(parts.get("INTERVAL", "1"))
+    months = [start.year * 12 + start.month for start, _ in islice(occurrences(event), MONTH_CHECK)]
+    if all(later - earlier == interval for earlier, later in zip(months, months[1:])):
+        return None
+    day = event.first_day.day
+    rule = ";".join(f"{k}={v}" for k, v in parts.items())
+    exact = f"{rule};BYMONTHDAY=-1" if day == 31 else f"{rule};BYMONTHDAY={','.join(str(d) for d in range(28, day + 1))};BYSETPOS=-1"
+    meaning = "the last day of every month" if day == 31 else f"the {day}th, or the last day of shorter months,"
+    return f"repeats on the {day}{'st' if day == 31 else 'th'} and so skips the months that have no such day; for {meaning} use repeat = \"{exact}\""
 
 
 def _reminders(phrases: tuple[str, ...], start, repeats: bool = False) -> tuple:

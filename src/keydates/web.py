@@ -78,9 +78,10 @@ class Snapshot:
 class App:
     """The WSGI application: call it with (environ, start_response)."""
 
-    def __init__(self, paths: Iterable, base_url: str | None = None):
+    def __init__(self, paths: Iterable, base_url: str | None = None, *, root: Path | None = None, title: str = "", language: str = "en"):
         self.paths = [Path(p) for p in paths]
         self.base_url = site.check_base_url(base_url)
+        self.root, self.title, self.language = root, title, language  # from the site file
         self._lock = threading.Lock()
         self._failed: tuple | None = None
         self.snapshot = self._build(None, self._signature())  # bad input at start: InputError
@@ -90,7 +91,7 @@ class App:
     def _signature(self) -> tuple:
         """What the site depends on: each event file, lock file and folder, as stat results."""
         try:
-            files = find_event_files(self.paths)
+            files = find_event_files(self.paths, root=self.root)
         except InputError as e:
             return ("error", str(e))
         watched = set(files) | {f.parent / lock.LOCK_NAME for f in files} | {p for p in self.paths if p.is_dir()}
@@ -107,9 +108,9 @@ class App:
         now = lock.now_utc()
         # What serve publishes beyond the lock is recorded beside it before it
         # is served, so that no later build or restart publishes lower stamps.
-        with folder_locks(sorted({path.parent for path in find_event_files(self.paths)})):
-            sources = read_sources(self.paths)
-            settings = Settings(now=now, base_url=self.base_url)
+        with folder_locks(sorted({path.parent for path in find_event_files(self.paths, root=self.root)})):
+            sources = read_sources(self.paths, root=self.root)
+            settings = Settings(now=now, base_url=self.base_url, title=self.title, language=self.language)
             compiled = compile_site(sources, read_folders(sources), settings)
             for update in compiled.plan.locks:
                 write_served(update)
@@ -226,16 +227,19 @@ class App:
         if key not in snapshot.cache:
             # The same ?v= as a build's: its first 12 hex digits are the ETag's.
             versions = {path: r.etag.strip('"')[:12] for path, r in snapshot.resources.items() if path.endswith(".ics")}
-            body = page.render(snapshot.published, base, snapshot.language, snapshot.editions, "", versions)
+            body = page.render(snapshot.published, base, snapshot.language, snapshot.editions, "", versions, self.title)
             _remember(snapshot.cache, key, _resource(body, HTML_TYPE, snapshot.modified, "public, no-cache"))
         return snapshot.cache[key]
 
 
-def create_app(paths: Iterable | str = (), base_url: str | None = None) -> App:
-    """The WSGI application for event files or folders (default: events/)."""
+def create_app(paths: Iterable | str = (), base_url: str | None = None, **site_settings) -> App:
+    """The WSGI application for event files or folders (default: events/).
+
+    `site_settings` are the site file's: root, title, language.
+    """
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    return App(paths, base_url)
+    return App(paths, base_url, **site_settings)
 
 
 def request_base(environ) -> str:
