@@ -108,6 +108,20 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8")
 
+    def wait_log(self, text: str, count: int = 1, timeout: float = SERVE_TIMEOUT) -> str:
+        """Wait until `text` is in the log `count` times (the watcher rebuilds in the background)."""
+        deadline = time.monotonic() + timeout
+        while (log := self.log()).count(text) < count:
+            if time.monotonic() > deadline:
+                pytest.fail(f"{text!r} not logged {count} times in {timeout} s:\n{log}")
+            time.sleep(0.05)
+        return log
+
+    def rebuilt(self) -> None:
+        """Wait for the rebuild after an edit: one more 'rebuilt:' line than when last asked."""
+        self.rebuilds = getattr(self, "rebuilds", 0) + 1
+        self.wait_log("rebuilt:", self.rebuilds)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()

@@ -103,9 +103,9 @@ def test_tag_filter_keeps_the_events_of_any_tag(events, serve):
         assert event.to_ical() == whole[uid].to_ical()
     assert server.request(f"{FEED}?tag=holiday&tag=earnings")[2] == body  # order does not matter
     assert server.request("/all.ics?tag=earnings")[2].count(b"BEGIN:VEVENT") == 1
-    # A tag no event has (any more): an empty calendar, not an error that stops clients polling.
-    status, _, empty = server.request(f"{FEED}?tag=no-such-tag")
-    assert status == 200 and b"BEGIN:VCALENDAR" in empty and b"BEGIN:VEVENT" not in empty
+    # A tag the feed does not have: 404 naming the feed's own tags, never the text asked for.
+    status, _, answer = server.request(f"{FEED}?tag=no-such-tag")
+    assert status == 404 and b"no-such-tag" not in answer and b"holiday, marketing" in answer
 
 
 def test_per_tag_files_match_build_and_the_query(events, serve, tmp_path):
@@ -157,6 +157,7 @@ def test_an_edit_is_served_without_restart_and_the_lock_is_not_written(events, s
     _, headers, body = server.request(FEED)
     source = events / f"{CALENDAR_ID}.toml"
     source.write_text(source.read_text().replace(OLD_TITLE, NEW_TITLE))
+    server.rebuilt()
 
     status, new_headers, new_body = server.request(FEED, {"If-None-Match": headers["etag"]})
     assert status == 200
@@ -176,8 +177,10 @@ def test_a_changed_event_keeps_its_stamp_across_rebuilds(events, serve):
     server = serve("events", env={"SOURCE_DATE_EPOCH": None})  # the real clock
     source = events / f"{CALENDAR_ID}.toml"
     source.write_text(source.read_text().replace(OLD_TITLE, NEW_TITLE))
+    server.rebuilt()
     _, headers, body = server.request(FEED)
     source.write_text(source.read_text() + "\n# a comment changes the file, not the events\n")
+    server.rebuilt()
     _, again, same = server.request(FEED)
     assert server.log().count("rebuilt") == 2
     assert (again["etag"], same) == (headers["etag"], body)
@@ -189,6 +192,7 @@ def test_a_broken_edit_keeps_the_last_good_feed(events, serve):
     source = events / f"{CALENDAR_ID}.toml"
     good = source.read_text()
     source.write_text(good.replace(OLD_TITLE, 'titel = "typo"'))
+    server.wait_log("still serving the last good version")
 
     for _ in range(2):  # logged once, served the same every time
         status, again, same = server.request(FEED)
@@ -198,6 +202,7 @@ def test_a_broken_edit_keeps_the_last_good_feed(events, serve):
     assert "still serving the last good version" in log
 
     source.write_text(good.replace(OLD_TITLE, NEW_TITLE))
+    server.rebuilt()
     assert b"Qwen New Year campaign begins" in server.request(FEED)[2]
 
 
@@ -231,7 +236,7 @@ def test_create_app_is_a_plain_wsgi_application(events):
     """What gunicorn 'keydates.web:create_app("events")' gets: any WSGI server can run it."""
     from keydates.web import create_app
 
-    app = create_app(str(events))
+    app = create_app(str(events), allowed_hosts=["example.org"])
     answers = []
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/all.ics", "QUERY_STRING": "tag=holiday", "wsgi.url_scheme": "https", "HTTP_HOST": "example.org"}
     body = b"".join(app(environ, lambda status, headers: answers.append((status, dict(headers)))))

@@ -202,9 +202,11 @@ def test_stamps_published_by_serve_are_never_lowered_by_build_or_restart(project
 
     assert served() == 0
     project.write("cal.toml", pinned(EVENT_A.replace("Results", "Q4 results")))
+    server.rebuilt()
     assert served() == 1
     assert (project.events / "keydates.lock.served").is_file()  # recorded beside the lock, not in it
     project.write("cal.toml", pinned(EVENT_A))  # reverted: still a change for subscribers
+    server.rebuilt()
     assert served() == 2
     server.stop()
     restarted = serve("events", env={"SOURCE_DATE_EPOCH": str(project.clock + 2 * DAY)})

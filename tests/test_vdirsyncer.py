@@ -56,7 +56,7 @@ def vdirsyncer(config: Path, *args: str, keep_uids: bool = False) -> str:
     return result.stdout + result.stderr
 
 
-def subscribe(tmp_path: Path, serve) -> tuple[Path, Path, Path]:
+def subscribe(tmp_path: Path, serve):
     """Serve the default timeline; configure vdirsyncer to follow its feed into a folder."""
     events = copy_events(tmp_path)
     server = serve("events")
@@ -64,7 +64,7 @@ def subscribe(tmp_path: Path, serve) -> tuple[Path, Path, Path]:
     local.mkdir()
     config = tmp_path / "vdirsyncer.conf"
     config.write_text(CONFIG.format(status=tmp_path / "status", url=server.url + f"{CALENDAR_ID}.ics", local=local))
-    return events, local, config
+    return events, local, config, server
 
 
 def edit_title(events: Path) -> None:
@@ -86,12 +86,13 @@ def summaries(folder: Path) -> list[str]:
 
 
 def test_vdirsyncer_as_shipped_follows_the_feed(tmp_path, serve):
-    events, local, config = subscribe(tmp_path, serve)
+    events, local, config, server = subscribe(tmp_path, serve)
     vdirsyncer(config, "discover")
     vdirsyncer(config, "sync")
     before = summaries(local)
     assert len(before) == 8 and "Qwen New Year campaign starts" in before
     edit_title(events)
+    server.rebuilt()
     vdirsyncer(config, "sync")
     after = summaries(local)
     assert len(after) == 8  # the edit replaced the old item: no duplicate, nothing lost
@@ -99,7 +100,7 @@ def test_vdirsyncer_as_shipped_follows_the_feed(tmp_path, serve):
 
 
 def test_vdirsyncer_keeps_uids_and_updates_in_place(tmp_path, serve):
-    events, local, config = subscribe(tmp_path, serve)
+    events, local, config, server = subscribe(tmp_path, serve)
     vdirsyncer(config, "discover", keep_uids=True)
     vdirsyncer(config, "sync", keep_uids=True)
     first = local_items(local)
@@ -107,6 +108,7 @@ def test_vdirsyncer_keeps_uids_and_updates_in_place(tmp_path, serve):
     assert all(uid.endswith(f".{CALENDAR_ID}@keydates") for uid in first)  # arrived with their UIDs
 
     edit_title(events)
+    server.rebuilt()
     output = vdirsyncer(config, "sync", keep_uids=True)
     second = local_items(local)
     assert set(second) == set(first) and len(list(local.glob("*.ics"))) == 8  # updated, not added
@@ -117,7 +119,7 @@ def test_vdirsyncer_keeps_uids_and_updates_in_place(tmp_path, serve):
 
 def test_vdirsyncer_sees_a_change_a_cancellation_and_a_removal_in_place(tmp_path, serve):
     """After each sync the client holds one item per UID, the new SEQUENCE, the cancelled status, the removed item gone."""
-    events, local, config = subscribe(tmp_path, serve)
+    events, local, config, server = subscribe(tmp_path, serve)
     source = events / f"{CALENDAR_ID}.toml"
     vdirsyncer(config, "discover", keep_uids=True)
     vdirsyncer(config, "sync", keep_uids=True)
@@ -128,12 +130,14 @@ def test_vdirsyncer_sees_a_change_a_cancellation_and_a_removal_in_place(tmp_path
 
     first = {uid: int(item(uid)["SEQUENCE"]) for uid in (moved, cancelled)}
     source.write_text(source.read_text().replace("date = 2026-02-19", "date = 2026-02-26"))
+    server.rebuilt()
     vdirsyncer(config, "sync", keep_uids=True)
     assert len(local_items(local)) == 8 and int(item(moved)["SEQUENCE"]) == first[moved] + 1
     assert item(moved)["DTSTART"].dt.isoformat() == "2026-02-26"
 
     text = source.read_text()
     source.write_text(text.replace('when = "mid-february 2026"', 'when = "mid-february 2026"\nstatus = "cancelled"'))
+    server.rebuilt()
     vdirsyncer(config, "sync", keep_uids=True)
     assert len(local_items(local)) == 8
     assert str(item(cancelled)["STATUS"]) == "CANCELLED" and int(item(cancelled)["SEQUENCE"]) == first[cancelled] + 1
@@ -141,6 +145,7 @@ def test_vdirsyncer_sees_a_change_a_cancellation_and_a_removal_in_place(tmp_path
     text = source.read_text()
     start = text.index('[[event]]\nid = "qwen-campaign-start"')
     source.write_text(text[:start] + text[text.index("[[event]]", start + 1):])
+    server.rebuilt()
     vdirsyncer(config, "sync", keep_uids=True)
     items = local_items(local)
     assert len(items) == 7 and removed not in items

@@ -195,15 +195,26 @@ def diff_command(paths, outside: bool, against: str, output: Path | None, fmt: s
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on (0: any free port).")
 @click.option("--base-url", metavar="URL", help="Public address of the site behind a proxy, for the page's links (default: the address asked for).")
-def serve_command(paths: tuple[Path, ...], host: str, port: int, base_url: str | None) -> None:
-    """Serve the feeds and the subscribe page over HTTP; event file edits are picked up live."""
+@click.option("--allow-host", "allowed_hosts", multiple=True, metavar="HOST[:PORT]", help="Another name this server is reached by, for the page's links when there is no --base-url (repeatable).")
+def serve_command(paths: tuple[Path, ...], host: str, port: int, base_url: str | None, allowed_hosts: tuple[str, ...]) -> None:
+    """Serve the feeds and the subscribe page over HTTP; event file edits are picked up when saved."""
     found, paths = _site(paths)
-    app = web.create_app(paths, base_url=base_url or found.base_url, root=found.root, title=found.title, language=found.language)
-    server = web.make_server(app, host, port)
-    for line in web.startup_lines(app, server):
-        click.echo(line)
+    base_url = base_url or found.base_url
+    port = web.listening_port(host, port)
+    app = web.create_app(
+        paths, base_url=base_url, root=found.root, title=found.title, language=found.language,
+        listen=(host, port), allowed_hosts=allowed_hosts,
+    )  # fmt: skip
+    warning = web.exposure_warning(host, base_url)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    def ready() -> None:
+        for line in web.startup_lines(app, host, port):
+            click.echo(line)
+        sys.stdout.flush()
+
     logging.getLogger("keydates").setLevel(min(logging.getLogger().level, logging.INFO))  # one line per request
-    web.run(server)
+    web.serve_forever(app, host, port, ready)
 
 
 @main.command("init")

@@ -169,7 +169,11 @@ def read_bytes(path: Path, limit: int | None = None) -> bytes:
 
 def read_text(path: Path) -> str:
     """A UTF-8 text file (a BOM from Windows editors tolerated); Unreadable otherwise."""
-    raw = read_bytes(path)
+    return decode_text(read_bytes(path))
+
+
+def decode_text(raw: bytes) -> str:
+    """A file's bytes as UTF-8 text; Unreadable, saying where, otherwise."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -251,6 +255,35 @@ def read_sources(paths: tuple[Path, ...] | list[Path], *, outside: bool = False,
     for path in find_event_files(paths, outside=outside, root=root):
         try:
             sources.append(read_source(path))
+        except InputError as e:
+            problems.extend(e.problems)
+    if problems:
+        raise InputError(problems)
+    return sources
+
+
+def read_event_bytes(paths: tuple[Path, ...] | list[Path], *, outside: bool = False, root: Path | None = None) -> dict[Path, bytes]:
+    """Every event file's bytes, for a caller that reads twice to see a file has
+    stopped changing (serve); InputError naming every file that cannot be read."""
+    found, problems = {}, []
+    for path in find_event_files(paths, outside=outside, root=root):
+        try:
+            found[path] = read_bytes(path)
+        except Unreadable as e:
+            problems.append(Problem(path, str(e)))
+    if problems:
+        raise InputError(problems)
+    return found
+
+
+def parse_sources(raw: dict[Path, bytes]) -> list[Source]:
+    """read_event_bytes' files as sources, every problem reported at once."""
+    sources, problems = [], []
+    for path, data in raw.items():
+        try:
+            sources.append(parse_source(path, decode_text(data)))
+        except Unreadable as e:
+            problems.append(Problem(path, str(e)))
         except InputError as e:
             problems.extend(e.problems)
     if problems:

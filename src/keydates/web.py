@@ -1,21 +1,30 @@
 """keydates serve: a WSGI application for the feeds, per-tag feeds and the page.
 
 Runs under any WSGI server (`gunicorn 'keydates.web:create_app("events")'`);
-`keydates serve` runs it with waitress. It serves the same paths that
-`keydates build` writes, from memory, never from the file system: a path is
-either one of the site's files or a 404, so nothing else is reachable.
+`keydates serve` runs it on granian (docs/serve.md says why). It serves the
+same paths that `keydates build` writes, from memory: a path is either one of
+the site's files or a 404, so nothing else is reachable, and a request never
+touches the file system.
 
-Each request first checks the event files and lock files (a stat each); when
-they changed, the site is rebuilt with the same pipeline as `build`, without
-writing anything. A rebuild that fails is logged and the last good site is
+A watcher thread (watchfiles: inotify on Linux) notices edits to the event
+files and lock files; a file is taken only once it has stopped changing and
+reads the same twice, and the site is rebuilt in the background with the same
+pipeline as `build` (compile.compile_site) while requests keep getting the
+last good site. A rebuild that fails is logged and the last good site is
 kept: a calendar client that meets an error may stop polling the feed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
+import os
+import re
+import socket
+import sys
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -28,7 +37,7 @@ from keydates.build import folder_locks, write_served
 from keydates.compile import Settings, compile_site, page_editions, page_language
 from keydates.errors import InputError, KeydatesError
 from keydates.ical import render
-from keydates.load import find_event_files, read_folders, read_sources
+from keydates.load import LOCK_NAME, find_event_files, parse_sources, read_event_bytes, read_folders
 from keydates.model import Stamp
 from keydates.site import Published
 
@@ -39,23 +48,56 @@ HTML_TYPE = "text/html; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 JSON_TYPE = "application/json"
 CACHE_LIMIT = 64  # filtered feeds and per-host pages kept per site version
+QUERY_FIELDS = 32  # ?tag=a&tag=b...: more is a 400, not work
+DEBOUNCE_MS = 100  # watchfiles gathers the events of one save this long
+QUIET = 0.2  # seconds between the two reads that must agree before a file is taken
+SETTLE_TRIES = 25  # files still changing after this many reads wait for their next change
+RESCAN_MS = 30_000  # a full look even without events (file systems inotify does not see)
+HOST_RE = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?")
+
+# Sent with every response; the page's CSP (page.content_security_policy)
+# allows its own inline style and script by hash and nothing else.
+SECURITY_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer")]
+PAGE_HEADERS = [("Content-Security-Policy", page.content_security_policy()), ("X-Frame-Options", "DENY")]
 
 
 @dataclass(frozen=True)
 class Resource:
-    """One response body with its validators."""
+    """One response body with its validators and ready-made headers."""
 
     body: bytes
     content_type: str
     etag: str
     modified: datetime
     cache_control: str
+    vary: bool = False  # the page when links come from the Host header
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        """For a 304: the validators and caching headers (RFC 9110 15.4.5)."""
+        return self.__dict__["_headers"]
+
+    @property
+    def full_headers(self) -> list[tuple[str, str]]:
+        return self.__dict__["_full"]
+
+    def __post_init__(self):
+        headers = [
+            ("ETag", self.etag),
+            ("Last-Modified", formatdate(self.modified.timestamp(), usegmt=True)),
+            ("Cache-Control", self.cache_control),
+        ] + ([("Vary", "Host")] if self.vary else [])
+        full = headers + [("Content-Type", self.content_type), ("Content-Length", str(len(self.body)))] + SECURITY_HEADERS
+        if self.content_type == HTML_TYPE:
+            full += PAGE_HEADERS
+        self.__dict__["_headers"] = headers
+        self.__dict__["_full"] = full
 
 
-def _resource(body: bytes, content_type: str, modified: datetime, cache_control: str) -> Resource:
+def _resource(body: bytes, content_type: str, modified: datetime, cache_control: str, vary: bool = False) -> Resource:
     # A strong ETag from the bytes themselves: equal bytes, equal tag, on any server.
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    return Resource(body, content_type, etag, modified, cache_control)
+    return Resource(body, content_type, etag, modified, cache_control, vary)
 
 
 @dataclass
@@ -70,31 +112,68 @@ class Snapshot:
     cache: dict = field(default_factory=dict)  # ("page", base) or ("tags", path, tags) -> Resource
     language: str = "en"  # the page's (compile.page_language)
     editions: list = field(default_factory=list)  # compile.page_editions
-
-    def feed(self, path: str) -> Published | None:
-        return next((item for item in self.published if item.path == path), None)
+    feeds: dict = field(default_factory=dict)  # path -> (Published, its events' tags), for ?tag=
 
 
 class App:
-    """The WSGI application: call it with (environ, start_response)."""
+    """The WSGI application: call it with (environ, start_response).
 
-    def __init__(self, paths: Iterable, base_url: str | None = None, *, root: Path | None = None, title: str = "", language: str = "en"):
+    `listen` is the (host, port) the server listens on, and `allowed_hosts`
+    the other names it may be asked by (--allow-host): without a base URL,
+    the page's links use the Host header only when it is one of those.
+    """
+
+    def __init__(
+        self, paths: Iterable, base_url: str | None = None, *, root: Path | None = None, title: str = "",
+        language: str = "en", listen: tuple[str, int] | None = None, allowed_hosts: Iterable[str] = (),
+    ):  # fmt: skip
         self.paths = [Path(p) for p in paths]
         self.base_url = site.check_base_url(base_url)
         self.root, self.title, self.language = root, title, language  # from the site file
-        self._lock = threading.Lock()
+        self.listen = listen
+        self.allowed_hosts = known_hosts(listen, allowed_hosts)
         self._failed: tuple | None = None
-        self.snapshot = self._build(None, self._signature())  # bad input at start: InputError
+        self._watching_pid: int | None = None
+        self._stop = threading.Event()
+        self.access_log = None  # a stream for one line per request (serve: stderr); None: the logging module at INFO
+        signature = self._signature()
+        self.snapshot = self._build(None, signature, read_event_bytes(self.paths, root=self.root))  # bad input: InputError
 
-    # --- building -------------------------------------------------------
+    # --- watching and building -------------------------------------------
+
+    def start_watching(self) -> None:
+        """Start the watcher thread in this process (again after a fork: threads do not survive one)."""
+        if self._watching_pid == os.getpid():
+            return
+        self._watching_pid = os.getpid()
+        threading.Thread(target=self._watch, name="keydates-watcher", daemon=True).start()
+
+    def stop_watching(self) -> None:
+        self._stop.set()
+
+    def _folders(self) -> list[Path]:
+        return sorted({p if p.is_dir() else p.parent for p in self.paths} or {Path("events")})
+
+    def _watch(self) -> None:
+        import watchfiles  # only serve watches
+
+        folders = [str(folder) for folder in self._folders()]
+        try:
+            for _ in watchfiles.watch(
+                *folders, stop_event=self._stop, debounce=DEBOUNCE_MS, step=50, yield_on_timeout=True,
+                rust_timeout=RESCAN_MS, recursive=False, ignore_permission_denied=True, raise_interrupt=False,
+            ):  # fmt: skip
+                self.update()
+        except Exception as e:  # noqa: BLE001 - a watcher that stops must say so; the last site stays served
+            log.error("error: stopped watching %s (%s); restart keydates serve to pick up edits", ", ".join(folders), e)
 
     def _signature(self) -> tuple:
-        """What the site depends on: each event file, lock file and folder, as stat results."""
+        """What the site depends on: each event file and lock file, as stat results."""
         try:
             files = find_event_files(self.paths, root=self.root)
         except InputError as e:
             return ("error", str(e))
-        watched = set(files) | {f.parent / lock.LOCK_NAME for f in files} | {p for p in self.paths if p.is_dir()}
+        watched = set(files) | {f.parent / LOCK_NAME for f in files}
         state = []
         for path in sorted(watched):
             try:
@@ -104,12 +183,47 @@ class App:
                 state.append((str(path), None))
         return tuple(state)
 
-    def _build(self, previous: Snapshot | None, signature: tuple) -> Snapshot:
+    def _settled(self) -> tuple[tuple, dict[Path, bytes]] | None:
+        """The files once they have stopped changing: the same stat and bytes
+        in two reads QUIET apart. None while they keep changing; InputError
+        for a file that cannot be read."""
+        for _ in range(SETTLE_TRIES):
+            before = self._signature()
+            first = read_event_bytes(self.paths, root=self.root)
+            self._stop.wait(QUIET)
+            after = self._signature()
+            if after == before and read_event_bytes(self.paths, root=self.root) == first:
+                return after, first
+        return None
+
+    def update(self) -> bool:
+        """Rebuild if the files changed (the watcher calls this); True if the site changed."""
+        signature = self._signature()
+        if signature in (self.snapshot.signature, self._failed):
+            return False
+        try:
+            settled = self._settled()
+            if settled is None:
+                log.warning("warning: the event files keep changing; waiting for them to settle")
+                return False
+            signature, raw = settled
+            self.snapshot = self._build(self.snapshot, signature, raw)
+            self._failed = None
+            log.info("rebuilt: %s", ", ".join(f"{item.path} ({len(item.feed.entries)} events)" for item in self.snapshot.published))
+            return True
+        except KeydatesError as e:
+            self._failed = signature
+            for problem in getattr(e, "problems", None) or [e.format_message()]:
+                log.error("error: %s", problem)
+            log.error("still serving the last good version; fix the files and it is rebuilt when they are saved")
+            return False
+
+    def _build(self, previous: Snapshot | None, signature: tuple, raw: dict[Path, bytes]) -> Snapshot:
         now = lock.now_utc()
+        sources = parse_sources(raw)
         # What serve publishes beyond the lock is recorded beside it before it
         # is served, so that no later build or restart publishes lower stamps.
-        with folder_locks(sorted({path.parent for path in find_event_files(self.paths, root=self.root)})):
-            sources = read_sources(self.paths, root=self.root)
+        with folder_locks(sorted({source.path.parent for source in sources})):
             settings = Settings(now=now, base_url=self.base_url, title=self.title, language=self.language)
             compiled = compile_site(sources, read_folders(sources), settings)
             for update in compiled.plan.locks:
@@ -142,65 +256,46 @@ class App:
             cache = f"public, max-age={int(every.total_seconds())}"
             resources[path] = _resource(body, JSON_TYPE if path.endswith(".json") else ICS_TYPE, modified, cache)
         latest = max((r.modified for r in resources.values()), default=newest)
+        feeds = {item.path: (item, frozenset(t for e in item.feed.entries for t in e.event.tags)) for item in published}
         return Snapshot(
-            signature, published, stamps, resources, latest,
+            signature, published, stamps, resources, latest, feeds=feeds,
             language=page_language(compiled.timeline, settings), editions=page_editions(compiled.timeline, settings),
         )  # fmt: skip
-
-    def refresh(self) -> Snapshot:
-        """The current site: rebuilt first if the files changed, the last good one if that fails."""
-        signature = self._signature()
-        if signature in (self.snapshot.signature, self._failed):
-            return self.snapshot
-        with self._lock:
-            if signature in (self.snapshot.signature, self._failed):
-                return self.snapshot
-            try:
-                self.snapshot = self._build(self.snapshot, signature)
-                self._failed = None
-                log.info("rebuilt: %s", ", ".join(f"{item.path} ({len(item.feed.entries)} events)" for item in self.snapshot.published))
-            except KeydatesError as e:
-                self._failed = signature
-                for problem in getattr(e, "problems", None) or [e.format_message()]:
-                    log.error("error: %s", problem)
-                log.error("still serving the last good version; fix the files and it is rebuilt on the next request")
-        return self.snapshot
 
     # --- answering ------------------------------------------------------
 
     def __call__(self, environ, start_response):
-        method = environ.get("REQUEST_METHOD", "GET")
+        if self._watching_pid != os.getpid():
+            self.start_watching()  # under another WSGI server: on the first request of each process
         status, headers, body = self.respond(environ)
         start_response(status, headers)
-        query = environ.get("QUERY_STRING", "")
-        target = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
-        log.info('%s "%s %s" %s %d', environ.get("REMOTE_ADDR", "-"), method, target, status.split()[0], len(body))
+        method = environ.get("REQUEST_METHOD", "GET")
+        if self.access_log is not None or log.isEnabledFor(logging.INFO):
+            query = environ.get("QUERY_STRING", "")
+            target = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
+            line = f'{printable(environ.get("REMOTE_ADDR", "-"))} "{printable(method)} {printable(_wire_text(target))}" {status[:3]} {len(body)}'
+            if self.access_log is not None:
+                self.access_log.write(line + "\n")  # a fifth of the logging module's cost per request
+            else:
+                log.info("%s", line)
         return [b""] if method == "HEAD" else [body]
 
     def respond(self, environ) -> tuple[str, list[tuple[str, str]], bytes]:
-        """Status, headers and body for one request."""
+        """Status, headers and body for one request; never touches the file system."""
         method = environ.get("REQUEST_METHOD", "GET")
         if method not in ("GET", "HEAD"):
             return _plain("405 Method Not Allowed", "Only GET and HEAD.\n", [("Allow", "GET, HEAD")])
-        snapshot = self.refresh()
-        resource = self._find(snapshot, environ)
-        if resource is None:
+        snapshot = self.snapshot  # one version for the whole answer, whatever the watcher does
+        found = self._find(snapshot, environ)
+        if isinstance(found, tuple):
+            return found
+        if found is None:
             return _plain("404 Not Found", "Not found.\n")
-        headers = [
-            ("ETag", resource.etag),
-            ("Last-Modified", formatdate(resource.modified.timestamp(), usegmt=True)),
-            ("Cache-Control", resource.cache_control),
-        ]
-        if _not_modified(environ, resource):
-            return "304 Not Modified", headers, b""
-        headers += [
-            ("Content-Type", resource.content_type),
-            ("Content-Length", str(len(resource.body))),
-            ("X-Content-Type-Options", "nosniff"),
-        ]
-        return "200 OK", headers, resource.body
+        if _not_modified(environ, found):
+            return "304 Not Modified", found.headers, b""
+        return "200 OK", found.full_headers, found.body
 
-    def _find(self, snapshot: Snapshot, environ) -> Resource | None:
+    def _find(self, snapshot: Snapshot, environ) -> Resource | tuple | None:
         try:  # WSGI gives the decoded path as latin-1 text (PEP 3333)
             path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8")
         except UnicodeError:
@@ -211,10 +306,23 @@ class App:
             return None
         path = path[1:]
         resource = snapshot.resources.get(path)
-        tags = sorted({t for t in parse_qs(environ.get("QUERY_STRING", "")).get("tag", []) if t})
-        item = snapshot.feed(path)
-        if resource is None or not tags or item is None:
+        query = environ.get("QUERY_STRING", "")
+        if resource is None or "tag" not in query:
             return resource
+        try:
+            tags = sorted({t for t in parse_qs(query, max_num_fields=QUERY_FIELDS).get("tag", []) if t})
+        except ValueError:
+            return _plain("400 Bad Request", f"At most {QUERY_FIELDS} query parameters.\n")
+        if not tags:
+            return resource
+        feed = snapshot.feeds.get(path)
+        if feed is None:
+            return _plain("404 Not Found", "Only the calendar feeds (.ics) take ?tag=.\n")
+        item, known = feed
+        if not known.issuperset(tags):
+            # Never echo the asked text: only the feed's own tags are named.
+            listing = ", ".join(sorted(known)) or "none"
+            return _plain("404 Not Found", f"This feed has no such tag. Its tags: {listing}.\n")
         key = ("tags", path, tuple(tags))
         if key not in snapshot.cache:
             body = render(site.filter_feed(item.feed, tags), snapshot.stamps)
@@ -222,62 +330,127 @@ class App:
         return snapshot.cache[key]
 
     def _page(self, snapshot: Snapshot, environ) -> Resource:
-        base = self.base_url or request_base(environ)
+        base = self.base_url or self.request_base(environ)
         key = ("page", base)
         if key not in snapshot.cache:
             # The same ?v= as a build's: its first 12 hex digits are the ETag's.
             versions = {path: r.etag.strip('"')[:12] for path, r in snapshot.resources.items() if path.endswith(".ics")}
             body = page.render(snapshot.published, base, snapshot.language, snapshot.editions, "", versions, self.title)
-            _remember(snapshot.cache, key, _resource(body, HTML_TYPE, snapshot.modified, "public, no-cache"))
+            _remember(snapshot.cache, key, _resource(body, HTML_TYPE, snapshot.modified, "public, no-cache", vary=not self.base_url))
         return snapshot.cache[key]
+
+    def request_base(self, environ) -> str:
+        """The address for the page's links without a base URL: the Host asked
+        for when it is a known name of this server, else the listening address."""
+        scheme = "https" if environ.get("wsgi.url_scheme") == "https" else "http"
+        prefix = environ.get("SCRIPT_NAME", "").rstrip("/")
+        if prefix and not HOST_RE.fullmatch("a" + prefix.replace("/", ".").lower()):
+            prefix = ""  # only a plain path prefix from the server's configuration
+        host = environ.get("HTTP_HOST", "").lower()
+        default_port = {"http": "80", "https": "443"}[scheme]
+        if host and HOST_RE.fullmatch(host):
+            name = host.removesuffix(f":{default_port}")
+            if name in self.allowed_hosts or (":" not in name.rsplit("]", 1)[-1] and f"{name}:{default_port}" in self.allowed_hosts):
+                return f"{scheme}://{name}{prefix}/"
+        if self.listen:
+            return f"{scheme}://{_host_port(*self.listen, default_port)}{prefix}/"
+        name, port = environ.get("SERVER_NAME", "localhost"), environ.get("SERVER_PORT", default_port)
+        return f"{scheme}://{_host_port(name, port, default_port)}{prefix}/"
+
+
+def known_hosts(listen: tuple[str, int] | None, allowed: Iterable[str]) -> frozenset[str]:
+    """host:port names the page's links may take from the Host header."""
+    names = set()
+    for entry in allowed:
+        entry = entry.strip().lower()
+        if not HOST_RE.fullmatch(entry):
+            raise KeydatesError(f"--allow-host: {entry!r} is not a host name or host:port")
+        names.add(entry)
+        if listen and ":" not in entry.rsplit("]", 1)[-1]:
+            names.add(f"{entry}:{listen[1]}")
+    if listen:
+        host, port = listen
+        names.add(_host_port(host, port, ""))
+        try:
+            if ipaddress.ip_address(host).is_loopback:
+                names.add(f"localhost:{port}")
+        except ValueError:
+            pass
+    return frozenset(names)
+
+
+def _host_port(host: str, port, default_port: str) -> str:
+    host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return host if str(port) == default_port else f"{host}:{port}"
 
 
 def create_app(paths: Iterable | str = (), base_url: str | None = None, **site_settings) -> App:
     """The WSGI application for event files or folders (default: events/).
 
-    `site_settings` are the site file's: root, title, language.
+    `site_settings` are the site file's (root, title, language) and the
+    server's (listen, allowed_hosts).
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
     return App(paths, base_url, **site_settings)
 
 
-def request_base(environ) -> str:
-    """The address this request came to, as a base URL ending in '/' (PEP 3333)."""
-    scheme = environ.get("wsgi.url_scheme", "http")
-    host = environ.get("HTTP_HOST")
-    if not host:
-        host = environ.get("SERVER_NAME", "localhost")
-        port = environ.get("SERVER_PORT", "")
-        if port and port != {"http": "80", "https": "443"}.get(scheme):
-            host += f":{port}"
-    prefix = environ.get("SCRIPT_NAME", "").rstrip("/")
-    return f"{scheme}://{host}{prefix}/"
+# --- the server -----------------------------------------------------------
 
 
-def make_server(app: App, host: str, port: int):
-    """A waitress server listening on host:port (port 0: any free port)."""
-    import waitress
-
+def listening_port(host: str, port: int) -> int:
+    """Check that host:port can be listened on; the port to use (a free one for 0)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        return waitress.create_server(app, host=host, port=port, ident="keydates")
-    except OSError as e:
-        raise KeydatesError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+            return probe.getsockname()[1]
+    except (OSError, OverflowError) as e:
+        raise KeydatesError(f"cannot listen on {host}:{port}: {getattr(e, 'strerror', None) or e}") from None
 
 
-def addresses(server) -> list[tuple[str, int]]:
-    return list(getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)])
+def serve_forever(app: App, host: str, port: int, ready=lambda: None) -> None:
+    """Run `app` on granian (Rust, one worker process forked with the site
+    already built) until interrupted; `ready()` once the socket listens."""
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server import MPServer
+
+    def loader(target):
+        app.start_watching()  # in the worker: its own watcher thread
+        if log.isEnabledFor(logging.INFO):
+            app.access_log = sys.stderr
+        return app
+
+    server = MPServer(
+        "keydates.web:app", address=host, port=port, interface=Interfaces.WSGI, workers=1, blocking_threads=1,
+        backlog=2048, log_level=LogLevels.warning, log_access=False,
+    )  # fmt: skip
+    # The worker binds the port itself (SO_REUSEPORT): ready once it answers a connect.
+    server.on_startup(lambda: threading.Thread(target=_when_listening, args=(host, port, ready), daemon=True).start())
+    server.serve(target_loader=loader)
 
 
-def startup_lines(app: App, server) -> list[str]:
+def _when_listening(host: str, port: int, ready, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((host if host not in ("0.0.0.0", "::") else "localhost", port), timeout=1).close()
+            ready()
+            return
+        except OSError:
+            time.sleep(0.02)
+    log.error("error: the server did not start listening on %s:%s in %d s", host, port, timeout)
+
+
+def startup_lines(app: App, host: str, port: int) -> list[str]:
     """What `keydates serve` prints: where the page and each feed are, http and webcal."""
-    host, port = addresses(server)[0]
-    host = f"[{host}]" if ":" in host else host
-    local = f"http://{host}:{port}/"
+    local = f"http://{_host_port(host, port, '')}/"
     snapshot = app.snapshot
     calendars = len(snapshot.published) - 1
     events = len(snapshot.published[-1].feed.entries)
-    lines = [f"Serving {calendars} calendar{'s' if calendars != 1 else ''} ({events} events); edits to the event files are picked up on the next request.", f"  page: {local}"]
+    lines = [f"Serving {calendars} calendar{'s' if calendars != 1 else ''} ({events} events); edits to the event files are picked up when saved.", f"  page: {local}"]
     for item in snapshot.published:
         url = local + item.path
         lines.append(f"  {item.feed.id}: {url}  {page.webcal(url)}")
@@ -288,27 +461,60 @@ def startup_lines(app: App, server) -> list[str]:
     return lines
 
 
-def run(server) -> None:
-    """Serve until interrupted."""
+def exposure_warning(host: str, base_url: str | None) -> str | None:
+    """A warning for listening beyond loopback without a base URL."""
     try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
+        loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if loopback or base_url:
+        return None
+    return (
+        f"serving on {host}, beyond this machine, without --base-url: the page's links use the listening"
+        " address (or a name given with --allow-host); set --base-url to the public address"
+    )
+
+
+# --- small parts ------------------------------------------------------------
+
+
+def printable(text: str) -> str:
+    """Text for a log line: every non-printable character (and backslash) escaped, so no request forges a line."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(map(_escaped, text))
+
+
+def _escaped(char: str) -> str:
+    if char == "\\":
+        return "\\\\"
+    return char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+
+
+def _wire_text(target: str) -> str:
+    """PATH_INFO's latin-1 text as the UTF-8 it was sent as, where it is UTF-8."""
+    try:
+        return target.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return target
 
 
 def _not_modified(environ, resource: Resource) -> bool:
-    """RFC 9110 13.1: If-None-Match decides when present, else If-Modified-Since."""
+    """RFC 9110 13.1: If-None-Match decides when present, else If-Modified-Since.
+
+    A validator that cannot be read is ignored (a full answer), never an error.
+    """
     if_none_match = environ.get("HTTP_IF_NONE_MATCH")
     if if_none_match is not None:
+        if if_none_match == resource.etag:  # the common case, without splitting
+            return True
         tags = [tag.strip() for tag in if_none_match.split(",")]
         return "*" in tags or any(tag.removeprefix("W/") == resource.etag for tag in tags)
     since = environ.get("HTTP_IF_MODIFIED_SINCE")
     if since:
         try:
             when = parsedate_to_datetime(since)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return False
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
@@ -319,7 +525,7 @@ def _not_modified(environ, resource: Resource) -> bool:
 def _plain(status: str, text: str, extra: list | None = None):
     body = text.encode("utf-8")
     headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))), ("Cache-Control", "no-cache")]
-    return status, headers + (extra or []), body
+    return status, headers + SECURITY_HEADERS + (extra or []), body
 
 
 def _remember(cache: dict, key, value) -> None:
