@@ -95,7 +95,8 @@ class Server:
         """Send the request target exactly as given; return (status, headers, body)."""
         connection = http.client.HTTPConnection(self.host, self.port, timeout=10)
         try:
-            connection.putrequest(method, path, skip_accept_encoding=True)
+            host_given = any(name.lower() == "host" for name in headers or {})
+            connection.putrequest(method, path, skip_host=host_given, skip_accept_encoding=True)
             for name, value in (headers or {}).items():
                 connection.putheader(name, value)
             connection.endheaders()
