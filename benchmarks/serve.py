@@ -1,6 +1,6 @@
 """Load-test `keydates serve` beside nginx serving the same built file, and print a Markdown table.
 
-    python benchmarks/serve.py [--events 1000] [--requests 10000] [--connections 50]
+    python benchmarks/serve.py [--events 1000] [--requests 10000] [--connections 50] [--soak 600]
 
 Needs Debian's `nginx` and `wrk` (apt-get install nginx wrk). In a temporary
 directory, workload.py writes N seeded events and `keydates build` compiles
@@ -18,6 +18,10 @@ For each server, wrk (one thread, so a core stays with the server) sends
 - conditional: If-None-Match and If-Modified-Since with the feed's validators,
   answered 304, as a subscribed client polls;
 - mixed: one first fetch in ten, the rest conditional.
+
+With --soak SECONDS, keydates then takes the mixed load for that long while
+the resident memory of its processes (the granian main process and its
+worker) is sampled every ten seconds: first, last and highest are reported.
 
 Reported: requests/s, p50 and p99 latency (wrk's), errors (socket errors and
 any status other than the one expected), and keydates' throughput as a share
@@ -218,8 +222,9 @@ def start_keydates(workdir: Path, env: dict) -> tuple[subprocess.Popen | None, i
     """`keydates serve` on the TOML; returns the process, port and the feed's path."""
     port = free_port()
     log = open(workdir / "serve.log", "wb")
+    # --no-access-log: nginx runs with access_log off too.
     process = subprocess.Popen([sys.executable, "-m", "keydates", "serve", "bench.toml", "--host", "127.0.0.1",
-                                "--port", str(port)], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+                                "--port", str(port), "--no-access-log"], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
     if not wait_for_port(port, process, seconds=60):
         stop(process)
         return None, port, (workdir / "serve.log").read_text(errors="replace").strip().splitlines()[-1:]
@@ -229,6 +234,36 @@ def start_keydates(workdir: Path, env: dict) -> tuple[subprocess.Popen | None, i
         if line.strip().startswith("bench: http://"):
             return process, port, "/" + line.split("http://", 1)[1].split()[0].split("/", 1)[1]
     return process, port, "/bench.ics"
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB (from /proc)."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+            pending += [int(c) for c in Path(f"/proc/{current}/task/{current}/children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total / 1024
+
+
+def soak(process: subprocess.Popen, url_path: str, port: int, seconds: int, args, scratch: Path) -> list[float]:
+    """The mixed load for `seconds`, sampling memory every ten seconds; the samples in MB."""
+    etag, modified, _ = validators(f"http://127.0.0.1:{port}{url_path}")
+    script = scratch / "wrk-soak.lua"
+    script.write_text(WRK_SCRIPT.format(path=url_path, etag=etag.replace("'", "\\'"), modified=modified,
+                                        every=MIXES["mixed"], limit=10**12))
+    load_process = subprocess.Popen(["wrk", "-t1", f"-c{args.connections}", f"-d{seconds}s", "-s", str(script),
+                                     f"http://127.0.0.1:{port}{url_path}"], stdout=subprocess.DEVNULL)
+    samples = [tree_rss_mb(process.pid)]
+    while load_process.poll() is None:
+        time.sleep(10)
+        samples.append(tree_rss_mb(process.pid))
+        progress(f"  soak: {len(samples) * 10 - 10} s, {samples[-1]:.1f} MB")
+    return samples
 
 
 def stop(process: subprocess.Popen | None) -> None:
@@ -241,7 +276,7 @@ def stop(process: subprocess.Popen | None) -> None:
             process.wait()
 
 
-def report(results: list[Result], args) -> str:
+def report(results: list[Result], args, samples: list[float] | None = None) -> str:
     lines = [
         f"`keydates serve` and nginx, {args.events:,}-event feed, {args.requests:,} requests over "
         f"{args.connections} connections per run (wrk, one thread), loopback:",
@@ -264,6 +299,9 @@ def report(results: list[Result], args) -> str:
     lines += ["", f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {len(os.sched_getaffinity(0))} CPUs, {model}",
               f"- {subprocess.run(['nginx', '-v'], capture_output=True, text=True).stderr.strip()}, one worker process; "
               f"{subprocess.run(['wrk', '-v'], capture_output=True, text=True).stdout.splitlines()[0]}"]
+    if samples:
+        lines.append(f"- Soak: {args.soak} s of the mixed load on keydates; resident memory (main process and worker) "
+                     f"{samples[0]:.1f} MB at the start, {samples[-1]:.1f} MB at the end, {max(samples):.1f} MB at most")
     return "\n".join(lines)
 
 
@@ -273,12 +311,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=10000)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--soak", type=int, default=0, help="seconds of mixed load on keydates, sampling its memory")
     args = parser.parse_args(argv)
     for tool in ("nginx", "wrk"):
         if not (shutil.which(tool) or Path(f"/usr/sbin/{tool}").exists()):
             parser.error(f"{tool} is not installed (apt-get install nginx wrk)")
 
     results: list[Result] = []
+    samples: list[float] = []
     with tempfile.TemporaryDirectory(prefix="keydates-serve-") as tmp:
         scratch = Path(tmp)
         workdir = scratch / "site"
@@ -309,10 +349,12 @@ def main(argv: list[str] | None = None) -> int:
                 results += [Result("keydates", mix, missing=why) for mix in MIXES]
             else:
                 results += [load("keydates", path, port, mix, args, scratch) for mix in MIXES]
+                if args.soak:
+                    samples = soak(server, path, port, args.soak, args, scratch)
         finally:
             stop(server)
 
-    print(report(results, args))
+    print(report(results, args, samples))
     return 1 if any(r.errors for r in results) else 0
 
 

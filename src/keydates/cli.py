@@ -196,7 +196,8 @@ def diff_command(paths, outside: bool, against: str, output: Path | None, fmt: s
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on (0: any free port).")
 @click.option("--base-url", metavar="URL", help="Public address of the site behind a proxy, for the page's links (default: the address asked for).")
 @click.option("--allow-host", "allowed_hosts", multiple=True, metavar="HOST[:PORT]", help="Another name this server is reached by, for the page's links when there is no --base-url (repeatable).")
-def serve_command(paths: tuple[Path, ...], host: str, port: int, base_url: str | None, allowed_hosts: tuple[str, ...]) -> None:
+@click.option("--access-log/--no-access-log", default=True, show_default=True, help="One line per request on stderr (off: behind a proxy that logs).")
+def serve_command(paths: tuple[Path, ...], host: str, port: int, base_url: str | None, allowed_hosts: tuple[str, ...], access_log: bool) -> None:
     """Serve the feeds and the subscribe page over HTTP; event file edits are picked up when saved."""
     found, paths = _site(paths)
     base_url = base_url or found.base_url
@@ -213,8 +214,8 @@ def serve_command(paths: tuple[Path, ...], host: str, port: int, base_url: str |
             click.echo(line)
         sys.stdout.flush()
 
-    logging.getLogger("keydates").setLevel(min(logging.getLogger().level, logging.INFO))  # one line per request
-    web.serve_forever(app, host, port, ready)
+    logging.getLogger("keydates").setLevel(min(logging.getLogger().level, logging.INFO))  # rebuilds, problems
+    web.serve_forever(app, host, port, ready, access_log=sys.stderr if access_log else None)
 
 
 @main.command("init")

@@ -22,7 +22,6 @@ import logging
 import os
 import re
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -136,6 +135,7 @@ class App:
         self._watching_pid: int | None = None
         self._stop = threading.Event()
         self.access_log = None  # a stream for one line per request (serve: stderr); None: the logging module at INFO
+        self.quiet = False  # no line per request at all
         signature = self._signature()
         self.snapshot = self._build(None, signature, read_event_bytes(self.paths, root=self.root))  # bad input: InputError
 
@@ -270,7 +270,7 @@ class App:
         status, headers, body = self.respond(environ)
         start_response(status, headers)
         method = environ.get("REQUEST_METHOD", "GET")
-        if self.access_log is not None or log.isEnabledFor(logging.INFO):
+        if self.access_log is not None or (not self.quiet and log.isEnabledFor(logging.INFO)):
             query = environ.get("QUERY_STRING", "")
             target = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
             line = f'{printable(environ.get("REMOTE_ADDR", "-"))} "{printable(method)} {printable(_wire_text(target))}" {status[:3]} {len(body)}'
@@ -410,17 +410,18 @@ def listening_port(host: str, port: int) -> int:
         raise KeydatesError(f"cannot listen on {host}:{port}: {getattr(e, 'strerror', None) or e}") from None
 
 
-def serve_forever(app: App, host: str, port: int, ready=lambda: None) -> None:
+def serve_forever(app: App, host: str, port: int, ready=lambda: None, access_log=None) -> None:
     """Run `app` on granian (Rust, one worker process forked with the site
-    already built) until interrupted; `ready()` once the socket listens."""
+    already built) until interrupted; `ready()` once the socket listens.
+    `access_log`: a stream for one line per request, or None."""
     from granian.constants import Interfaces
     from granian.log import LogLevels
     from granian.server import MPServer
 
     def loader(target):
         app.start_watching()  # in the worker: its own watcher thread
-        if log.isEnabledFor(logging.INFO):
-            app.access_log = sys.stderr
+        app.access_log = access_log
+        app.quiet = access_log is None
         return app
 
     server = MPServer(
