@@ -136,3 +136,11 @@ def test_warnings_do_not_fail_unless_strict(tmp_path, in_tmp):
     strict = run("check", "--strict")
     assert strict.exit_code == 1
     assert "warning: events/test.toml: event 'a': url: no source url" in strict.stderr
+
+
+def test_cli_choices_are_the_modules_own():
+    """cli spells the choices out (importing the modules would slow --help); they must agree."""
+    from keydates import cli, convert, diff, listing
+
+    assert (cli.LIST_FORMATS, cli.DIFF_FORMATS, cli.IMPORT_FORMATS, cli.DATE_ORDERS) == (
+        listing.FORMATS, diff.FORMATS, convert.FORMATS, convert.DATE_ORDERS)

@@ -1,10 +1,7 @@
 """keydates: timelines of key dates kept as TOML, published as calendars."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("keydates")
-except PackageNotFoundError:  # running from a source tree
-    __version__ = "0+unknown"
+# The one place the version is written (pyproject.toml reads it from here):
+# importlib.metadata took a seventh of `keydates --help`.
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

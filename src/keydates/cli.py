@@ -11,12 +11,16 @@ from pathlib import Path
 
 import click
 
-from keydates import __version__, config, convert, diff, listing, lock, scaffold, schema, site, web
-from keydates.build import build, create_files
-from keydates.compile import Settings, compile_site, page_editions
+from keydates import __version__
 from keydates.errors import InputError, plural
-from keydates.load import read_folders, read_sources
-from keydates.validate import validate
+
+# Each command imports the stages it needs when it runs, so that
+# `keydates --help` does not load Babel, Jinja2, icalendar and the rest.
+# The choices below are the modules' own (FORMATS), checked equal in tests.
+LIST_FORMATS = ("table", "json", "csv")  # listing.FORMATS
+DIFF_FORMATS = ("text", "json")  # diff.FORMATS
+IMPORT_FORMATS = ("ics", "csv")  # convert.FORMATS
+DATE_ORDERS = ("mdy", "dmy", "ymd")  # convert.DATE_ORDERS
 
 PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 OUTSIDE = click.option("--allow-outside-links", "outside", is_flag=True, help="Read event files that are symlinks to files outside the project folder.")
@@ -38,8 +42,10 @@ def _progress_bar(total: int):
         yield bar.update
 
 
-def _site(paths: tuple[Path, ...], writes: bool = False) -> tuple[config.SiteConfig, tuple[Path, ...]]:
+def _site(paths: tuple[Path, ...], writes: bool = False) -> tuple["config.SiteConfig", tuple[Path, ...]]:
     """The site file's settings, and the event paths: those given, else its events folder."""
+    from keydates import config
+
     try:
         settings = config.load_site()
     except InputError as e:
@@ -49,6 +55,8 @@ def _site(paths: tuple[Path, ...], writes: bool = False) -> tuple[config.SiteCon
 
 def _zone(ctx, param, value: str | None) -> str | None:
     """A --timezone option: an IANA zone name, checked as event files check theirs."""
+    from keydates import schema
+
     try:
         return schema.zone_name(value) if value else None
     except schema.Invalid as e:
@@ -87,6 +95,10 @@ def main(verbose: bool) -> None:
 @click.option("--base-url", metavar="URL", help="Public address of the output folder, for the page's subscribe links.")
 def build_command(paths: tuple[Path, ...], outside: bool, output: Path | None, frozen: bool, base_url: str | None) -> None:
     """Compile event files (default: events/) into one .ics per calendar, all.ics and a subscribe page."""
+    from keydates import diff, lock, site
+    from keydates.build import build
+    from keydates.compile import Settings, page_editions
+
     found, paths = _site(paths, writes=True)
     output = output or found.output
     base_url = site.check_base_url(base_url) or found.base_url
@@ -120,6 +132,10 @@ def build_command(paths: tuple[Path, ...], outside: bool, output: Path | None, f
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 def check_command(paths: tuple[Path, ...], outside: bool, strict: bool) -> None:
     """Validate event files without writing anything; report every problem."""
+    from keydates import lock
+    from keydates.compile import Settings, compile_site
+    from keydates.load import read_folders, read_sources
+
     found, paths = _site(paths)
     sources = read_sources(paths, outside=outside, root=found.root)
     # The whole pipeline, in memory: whatever build would refuse, check refuses.
@@ -142,11 +158,15 @@ def check_command(paths: tuple[Path, ...], outside: bool, strict: bool) -> None:
 @click.option("--days", type=click.IntRange(0, 3660), help="With --around: how many days either side (default 7).")
 @click.option("--upcoming", is_flag=True, help="Only events that have not ended yet.")
 @click.option("--tag", "tags", multiple=True, help="Only events with this tag (repeatable: any of them).")
-@click.option("--format", "fmt", type=click.Choice(listing.FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(LIST_FORMATS), default="table", show_default=True)
 @click.option("--width", type=click.IntRange(0), help="Columns for the table (default: the terminal's; 0: no limit).")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), hidden=True, help="Pretend today is this day.")
 def list_command(paths, outside, start, end, around, days, upcoming, tags, fmt, width, today) -> None:
     """Show the timeline in date order, with how far each date is from today."""
+    from keydates import listing
+    from keydates.load import read_sources
+    from keydates.validate import validate
+
     start, end = _list_range(start, end, around, days)
     found, paths = _site(paths)
     timeline = validate(read_sources(paths, outside=outside, root=found.root))
@@ -179,10 +199,12 @@ def _terminal_width() -> int | None:
 @OUTSIDE
 @click.option("--against", default="lock", show_default=True, metavar="lock|DIR|GIT-REF", help="What to compare with: the last build, a folder of .ics files, or the events at a git revision.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Where the last build wrote, for --against lock (default: the site file's output, else dist/).")
-@click.option("--format", "fmt", type=click.Choice(diff.FORMATS), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(DIFF_FORMATS), default="text", show_default=True)
 @click.option("--exit-code", is_flag=True, help="Exit with status 1 when something changed (as git diff --exit-code).")
 def diff_command(paths, outside: bool, against: str, output: Path | None, fmt: str, exit_code: bool) -> None:
     """Show what subscribers will see change: events added, removed, cancelled and changed, field by field."""
+    from keydates import diff
+
     found, paths = _site(paths)
     report = diff.diff(paths, against, output or found.output, outside=outside, root=found.root)
     sys.stdout.write(diff.render(report, fmt))
@@ -199,6 +221,8 @@ def diff_command(paths, outside: bool, against: str, output: Path | None, fmt: s
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="One line per request on stderr (off: behind a proxy that logs).")
 def serve_command(paths: tuple[Path, ...], host: str, port: int, base_url: str | None, allowed_hosts: tuple[str, ...], access_log: bool) -> None:
     """Serve the feeds and the subscribe page over HTTP; event file edits are picked up when saved."""
+    from keydates import web
+
     found, paths = _site(paths)
     base_url = base_url or found.base_url
     port = web.listening_port(host, port)
@@ -224,6 +248,9 @@ def serve_command(paths: tuple[Path, ...], host: str, port: int, base_url: str |
 @click.option("--timezone", metavar="ZONE", callback=_zone, help="The example calendar's IANA zone (default: this machine's).")
 def init_command(folder: Path, github_pages: bool, timezone: str | None) -> None:
     """Start a project: keydates.toml, an example calendar in events/, .gitignore; never overwrites a file."""
+    from keydates import scaffold
+    from keydates.build import create_files
+
     zone = timezone or scaffold.local_zone()
     new = scaffold.project(folder, today=date.today(), timezone=zone, github_pages=github_pages)
     create_files(new.files)
@@ -237,12 +264,12 @@ def init_command(folder: Path, github_pages: bool, timezone: str | None) -> None
 
 @main.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(convert.FORMATS), help="ics or csv (default: from each file's name).")
+@click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), help="ics or csv (default: from each file's name).")
 @click.option("--calendar", "calendar_id", metavar="ID", help="Put every file into one calendar with this id (default: one per file, named after it).")
 @click.option("--into", type=click.Path(path_type=Path), help="Folder for the event files (default: the site file's events, else events/).")
 @click.option("--map", "columns", metavar="FIELD=COLUMN,...", callback=_mapping, help="CSV: which column holds which field, e.g. title=Name,date=When.")
 @click.option("--timezone", metavar="ZONE", callback=_zone, help="CSV: the zone of its times (CSV has none).")
-@click.option("--date-order", type=click.Choice(convert.DATE_ORDERS), help="CSV: how its dates are written when that is ambiguous (3/4/2026).")
+@click.option("--date-order", type=click.Choice(DATE_ORDERS), help="CSV: how its dates are written when that is ambiguous (3/4/2026).")
 def import_command(files, fmt, calendar_id, into, columns, timezone, date_order) -> None:
     """Turn .ics exports (Google, Outlook, Apple, Thunderbird) or CSV into event files, saying what cannot be carried over."""
     from keydates import importer  # reads with icalendar's ecosystem: loaded only for import
