@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from keydates.describe import Language, day_range, description, relation, language_name, language, month_name, moment_text, short_day_range, when_text, window_label, window_phrase, year_text
 from keydates.model import Entry, Event
-from keydates.site import Published, event_path, page_entries
+from keydates.site import PAGE, Published, event_path, page_entries
 
 EPOCH = date(1970, 1, 1)  # day numbers as in JavaScript: Date.UTC(y, m, d) / 86400000
 LABELLED_LIMIT = 60  # up to this many events, one labelled row each; beyond, packed lanes
@@ -167,6 +167,7 @@ def render(
     lang = language(tag)
     up = "../" * folder.count("/")
     calendars = [item for item in published if item.feed.id != "all"]
+    anchors = _anchors(calendars)
     context = {
         "lang": tag,
         "title": title or (calendars[0].feed.name if len(calendars) == 1 else None),
@@ -174,7 +175,7 @@ def render(
         "css": Markup(CSS),
         "script": Markup(SCRIPT),
         "missing": [item.path for item in published if feed_url(item, base_url) is None],
-        "sections": [_section(item, index, base_url, lang, _anchors(calendars), versions) for index, item in enumerate(published)],
+        "sections": [_section(item, index, base_url, lang, anchors, versions) for index, item in enumerate(published)],
         "client_names": CLIENT_NAMES,
         "editions": [
             {"tag": other, "name": language_name(other), "href": up + path + "index.html", "current": path == folder}
@@ -182,8 +183,51 @@ def render(
         ] if len(editions) > 1 else [],
         "add_names": {"add-google": lang.gettext("Add to Google Calendar"), "add-outlook": lang.gettext("Add to Outlook")},
         "status_names": {"tentative": lang.gettext("tentative"), "cancelled": lang.gettext("cancelled")},
+        "json_ld": json_ld(calendars, base_url, lang, anchors),
     }
     return _environment(tag).get_template("page.html").render(context).encode("utf-8")
+
+
+# schema.org's EventStatusType by our status. A tentative event is scheduled
+# as far as schema.org can say (its description says "expected"); postponed
+# and rescheduled are not something an event file states.
+SCHEMA_STATUS = {"confirmed": "EventScheduled", "tentative": "EventScheduled", "cancelled": "EventCancelled"}
+
+
+def json_ld(calendars: list[Published], base_url: str | None, lang: Language, anchors: dict[str, str]) -> Markup:
+    """The page's events as schema.org Event JSON-LD, for search engines and scripts.
+
+    One Event per event the page lists, once (the `all` section repeats
+    them). All-day dates are ISO dates with the end inclusive: schema.org's
+    endDate is the last day of the event (a Date is a day, not an instant),
+    unlike iCalendar's exclusive DTEND. `url` is the event's anchor on this
+    page: absolute when the page's address is known, else relative to it.
+    """
+    page_url = (base_url or "") + PAGE
+    graph = []
+    for item in calendars:
+        if item.same_as:
+            continue
+        for entry in page_entries(item.feed.entries):
+            event = entry.event
+            end = event.last_day if event.all_day else event.end
+            thing = {
+                "@type": "Event", "@id": f"{page_url}#{anchors[entry.uid]}", "identifier": entry.uid,
+                "name": event.title, "startDate": event.start.isoformat(), "endDate": end.isoformat(),
+                "eventStatus": f"https://schema.org/{SCHEMA_STATUS[event.status]}",
+                "url": f"{page_url}#{anchors[entry.uid]}", "inLanguage": lang.code,
+            }  # fmt: skip
+            text = description(event, lang)
+            if text:
+                thing["description"] = text
+            if event.location:
+                thing["location"] = {"@type": "Place", "name": event.location}
+            graph.append(thing)
+    document = {"@context": "https://schema.org", "@graph": graph}
+    # Inside <script> only "</script" or "<!--" could end or change the block:
+    # written as JSON escapes, they read the same to any JSON parser.
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 # The clients the subscribe buttons open, by Link.client: product names.
