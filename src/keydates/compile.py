@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from keydates import atom, listing, page, site, stamps
@@ -89,7 +89,7 @@ def compile_site(
     timeline = validate(sources, settings.language)
     planned = stamps.plan(timeline.calendars, folders, settings.now)
     with progress(timeline.event_count) as advance:
-        published, files = render_site(timeline, planned.stamps, settings, advance)
+        published, files = render_site(timeline, planned.stamps, settings, advance, planned.removals)
     newest = max((item.modified for item in published if item.modified), default=None)
     home = language(page_language(timeline, settings))
     files[site.CHANGES] = atom.render(planned.entries, settings.title or site.site_title(published), settings.base_url, newest, home)
@@ -109,6 +109,7 @@ def page_editions(timeline: Timeline, settings: Settings) -> list[tuple[str, str
 
 def render_site(
     timeline: Timeline, stamps: Mapping[str, Stamp], settings: Settings, advance: Callable[[int], None] | None = None,
+    removals: Mapping[str, datetime] | None = None,
 ) -> tuple[list[Published], dict[str, bytes | list[bytes]]]:
     """The published feeds and every file: feeds, tag feeds, per-event files, pages.
 
@@ -116,26 +117,28 @@ def render_site(
     under `<language>/` with the same layout (de/<id>.ics, de/<id>/<tag>.ics,
     de/index.html...) and the same UIDs, so switching language updates
     events rather than duplicating them. Those folders hold the calendars
-    that offer that language.
+    that offer that language. `removals`: the newest removal by calendar
+    id (Plan.removals), for the page's "Last update".
     """
-    published = site.publish(timeline.calendars, stamps)
+    published = site.publish(timeline.calendars, stamps, removals)
     files: dict[str, bytes | list[bytes]] = dict(site.feed_parts(published, stamps, advance))
     home = page_language(timeline, settings)
     editions = page_editions(timeline, settings)
     extra = [tag for tag, _ in editions[1:]]
-    files[site.PAGE] = page.render(published, settings.base_url, home, editions, "", _versions(files), settings.title)
+    today = settings.now.astimezone(timezone.utc).date()  # repeating events list their dates from it
+    files[site.PAGE] = page.render(published, settings.base_url, home, editions, "", _versions(files), settings.title, today)
     for calendar in timeline.calendars:
         files[f"{calendar.id}.json"] = listing.calendar_json(calendar)
     for tag in extra:
         calendars = [calendar.in_language(tag) for calendar in timeline.calendars if tag in calendar.languages]
-        edition = site.publish(calendars, stamps)
+        edition = site.publish(calendars, stamps, removals)
         for calendar in calendars:
             files[f"{tag}/{calendar.id}.json"] = listing.calendar_json(calendar)
         parts = site.feed_parts(edition, stamps)
         for path, data in parts.items():
             files[f"{tag}/{path}"] = data
         base = settings.base_url + f"{tag}/" if settings.base_url else None
-        files[f"{tag}/{site.PAGE}"] = page.render(edition, base, tag, editions, f"{tag}/", _versions(parts), settings.title)
+        files[f"{tag}/{site.PAGE}"] = page.render(edition, base, tag, editions, f"{tag}/", _versions(parts), settings.title, today)
     return published, files
 
 

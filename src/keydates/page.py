@@ -1,8 +1,10 @@
 """The subscribe page: one self-contained HTML file with an SVG timeline per feed.
 
-Pure and deterministic: the page is made from the feeds and the lock file's
-stamps only, never from the clock. Where "today" falls on each timeline is
-worked out by a few lines of script when the page is viewed.
+Pure and deterministic: the page is made from the feeds, the lock file's
+stamps and the day it is built for (`today`, from Settings.now: a repeating
+event lists its next dates from then), never from the clock. Where "today"
+falls on each timeline is worked out by a few lines of script when the page
+is viewed.
 
 The timeline is drawn in percentages of its width, so it fills a phone or a
 desktop screen while its text keeps its size. Long empty stretches between
@@ -17,6 +19,7 @@ import hashlib
 import json
 import math
 from bisect import bisect_right
+from itertools import islice
 from dataclasses import dataclass
 from functools import cache
 from datetime import date, datetime, timedelta, timezone
@@ -26,8 +29,9 @@ from urllib.parse import quote, urlencode, urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from keydates.describe import Language, day_range, description, relation, language_name, language, month_name, moment_text, short_day_range, when_text, window_label, window_phrase, year_text
-from keydates.model import Entry, Event
+from keydates.describe import Language, day_range, description, relation, language_name, language, month_name, moment_text, rule_text, short_day_range, when_text, window_label, window_phrase, year_text
+from keydates.model import Entry, Event, last_day
+from keydates.recurrence import occurrences, parse_rule, span_end
 from keydates.site import PAGE, Published, event_path, page_entries
 
 EPOCH = date(1970, 1, 1)  # day numbers as in JavaScript: Date.UTC(y, m, d) / 86400000
@@ -38,6 +42,8 @@ BREAK = 4.0  # % of the width for a cut-out stretch of time
 AXIS_HEIGHT = 36  # px above the first row: month and day labels
 ROW = 34  # px per labelled row: title line, then the mark
 LANE = 11  # px per packed lane
+NEXT_DATES = 3  # a repeating event's dates listed from the day the page is built for
+FINAL_SCAN = 10_000  # occurrences followed to find a rule's last one
 
 # The page's style and script, package files inlined into the page so that
 # it stays one self-contained file; the Content-Security-Policy allows just
@@ -154,6 +160,7 @@ def _environment(tag: str) -> Environment:
 def render(
     published: list[Published], base_url: str | None = None, tag: str = "en",
     editions: list[tuple[str, str]] = (), folder: str = "", versions: dict[str, str] | None = None, title: str = "",
+    today: date | None = None,
 ) -> bytes:
     """The whole page as UTF-8 bytes; links are relative to the page, subscribe links absolute.
 
@@ -162,6 +169,8 @@ def render(
     `folder` is this page's ('' or 'de/'). `versions`: a short hash of each
     feed's bytes by its path (relative to the page), for Google's link.
     `title`: the page's title (the site file's), else the calendar's name.
+    `today`: the day the page is built for; a repeating event lists its
+    next dates from it (from its first date if None).
     """
     versions = versions or {}
     lang = language(tag)
@@ -175,7 +184,7 @@ def render(
         "css": Markup(CSS),
         "script": Markup(SCRIPT),
         "missing": [item.path for item in published if feed_url(item, base_url) is None],
-        "sections": [_section(item, index, base_url, lang, anchors, versions) for index, item in enumerate(published)],
+        "sections": [_section(item, index, base_url, lang, anchors, versions, today) for index, item in enumerate(published)],
         "client_names": CLIENT_NAMES,
         "editions": [
             {"tag": other, "name": language_name(other), "href": up + path + "index.html", "current": path == folder}
@@ -254,7 +263,9 @@ def _anchors(calendars: list[Published]) -> dict[str, str]:
     }  # fmt: skip
 
 
-def _section(item: Published, index: int, base_url: str | None, lang: Language, anchors: dict[str, str], versions: dict[str, str]) -> dict:
+def _section(
+    item: Published, index: int, base_url: str | None, lang: Language, anchors: dict[str, str], versions: dict[str, str], today: date | None,
+) -> dict:
     """What the template shows of one feed."""
     feed = item.feed
     entries = feed.entries
@@ -279,7 +290,7 @@ def _section(item: Published, index: int, base_url: str | None, lang: Language, 
         section["timeline"] = _timeline(shown, index, lang)
         # Anchors and add links once per event: in its calendar's section, not again in all's.
         own = feed.id != "all"
-        section["events"] = [_event_item(entry, lang, anchors.get(entry.uid) if own else None) for entry in shown]
+        section["events"] = [_event_item(entry, lang, anchors.get(entry.uid) if own else None, today) for entry in shown]
     for tag in item.tags:
         links = []
         if base_url:
@@ -288,17 +299,48 @@ def _section(item: Published, index: int, base_url: str | None, lang: Language, 
     return section
 
 
-def _event_item(entry: Entry, lang: Language, anchor: str | None) -> dict:
+def next_dates(event: Event, today: date | None, limit: int = NEXT_DATES) -> list[tuple[date | datetime, date | datetime]]:
+    """The first `limit` occurrences (start, end) not over before `today` (on their own clock); from the first if None."""
+    found = []
+    for start, end in occurrences(event):
+        if today is None or last_day(start, end) >= today:
+            found.append((start, end))
+            if len(found) == limit:
+                break
+    return found
+
+
+def final_end(event: Event) -> date | datetime | None:
+    """The end of the event's last occurrence, after which the page's script dims it as past; None for a rule without end.
+
+    A rule's occurrences are followed up to FINAL_SCAN; beyond, the bound
+    worked out from its UNTIL or COUNT (recurrence.span_end) stands in.
+    """
+    if event.repeat and not {"UNTIL", "COUNT"} & parse_rule(event.repeat).parts.keys():
+        return None
+    ends = [end for _, end in islice(occurrences(event), FINAL_SCAN + 1)]
+    if len(ends) <= FINAL_SCAN:
+        return max(ends, key=lambda end: (end.astimezone(timezone.utc) if isinstance(end, datetime) else end))
+    return span_end(event)
+
+
+def _event_item(entry: Entry, lang: Language, anchor: str | None, today: date | None = None) -> dict:
     """What the template shows of one event in the list."""
     event = entry.event
+    repeats = bool(event.repeat or event.additions)
+    upcoming = [
+        {"iso": start.isoformat(), "text": when_text(event, lang, start, end)} for start, end in next_dates(event, today)
+    ] if repeats else []  # fmt: skip
+    final = final_end(event)
     badge = ""
     if event.window and event.status == "tentative":
         badge = "window"
     elif event.status != "confirmed":
         badge = event.status
     return {
-        "status": event.status, "uid": entry.uid, "last": _day(event.last_day + timedelta(days=1)),
-        "when": when_text(event, lang) + (f" ({relation(event.relative, lang)})" if event.relative and not event.window else ""), "repeats": bool(event.repeat), "title": event.title, "badge": badge,
+        "status": event.status, "uid": entry.uid, "last": _day(last_day(event.start, final) + timedelta(days=1)) if final is not None else None,
+        "when": when_text(event, lang) + (f" ({relation(event.relative, lang)})" if event.relative and not event.window else ""), "repeats": repeats, "title": event.title, "badge": badge,
+        "rule": rule_text(event, lang) if event.repeat else "", "next": upcoming,
         "description": event.description, "location": event.location, "tags": event.tags,
         "url": event.url, "host": urlsplit(event.url).hostname or event.url if event.url else "",
         "anchor": anchor, "add": add_links(entry, lang) if anchor else [],

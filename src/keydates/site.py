@@ -53,7 +53,7 @@ class Published:
     path: str
     own_url: str = ""  # [calendar] url: where the calendar says it is published
     tags: tuple[TagFeed, ...] = ()
-    modified: datetime | None = None  # newest LAST-MODIFIED of its events
+    modified: datetime | None = None  # newest LAST-MODIFIED of its events, or removal of one
     same_as: str = ""  # all.ics of a single calendar: that calendar's name
 
     @property
@@ -128,22 +128,28 @@ def _part(feed: Feed, tags: Iterable[str], entries: tuple[Entry, ...]) -> Feed:
     return replace(feed, name=name, description=description, url="", entries=entries)
 
 
-def publish(calendars: list[Calendar], stamps: Mapping[str, Stamp]) -> list[Published]:
+def publish(calendars: list[Calendar], stamps: Mapping[str, Stamp], removals: Mapping[str, datetime] | None = None) -> list[Published]:
     """Every feed of the site: one per calendar, then all.
 
+    `removals`: the newest removal time of an event by calendar id (the
+    lock's tombstones), so that a deletion counts as the feed's last change.
     Raises InputError when the tag feeds would be out of proportion to the
     events (see check_output_size).
     """
+    removals = removals or {}
     result = []
     for calendar in calendars:
-        result.append(_published(calendar.feed(), stamps, calendar.url, calendar.feed_tags))
+        result.append(_published(calendar.feed(), stamps, calendar.url, calendar.feed_tags, removed=removals.get(calendar.id)))
     combined = combined_feed(calendars)
+    # all.ics changes when any calendar's event goes, that of a calendar whose file is gone too.
+    everywhere = max(removals.values(), default=None)
     if len(calendars) == 1:
         # all.ics is the same calendar again: no tag feeds of its own.
-        result.append(Published(combined, f"{combined.id}.ics", modified=result[0].modified, same_as=calendars[0].name))
+        modified = _newest(result[0].modified, everywhere)
+        result.append(Published(combined, f"{combined.id}.ics", modified=modified, same_as=calendars[0].name))
     else:
         chosen = None if all(c.feed_tags is None for c in calendars) else {t for c in calendars for t in (c.feed_tags or ())}
-        result.append(_published(combined, stamps, allowed=chosen))
+        result.append(_published(combined, stamps, allowed=chosen, removed=everywhere))
     check_output_size(calendars, result)
     return result
 
@@ -174,13 +180,17 @@ def check_output_size(calendars: list[Calendar], published: list[Published]) -> 
     raise InputError([Problem(calendar.path, message, field="[calendar] feeds")])
 
 
-def _published(feed: Feed, stamps: Mapping[str, Stamp], own_url: str = "", allowed=None) -> Published:
+def _newest(*moments: datetime | None) -> datetime | None:
+    return max((moment for moment in moments if moment is not None), default=None)
+
+
+def _published(feed: Feed, stamps: Mapping[str, Stamp], own_url: str = "", allowed=None, removed: datetime | None = None) -> Published:
     counts: dict[str, int] = {}
     for entry in feed.entries:
         for tag in entry.event.tags:
             counts[tag] = counts.get(tag, 0) + 1
     tags = tuple(TagFeed(tag, tag_path(feed.id, tag), counts[tag]) for tag in sorted(counts) if allowed is None or tag in allowed)
-    modified = max((stamps[entry.uid].modified for entry in feed.entries), default=None)
+    modified = _newest(max((stamps[entry.uid].modified for entry in feed.entries), default=None), removed)
     return Published(feed, f"{feed.id}.ics", own_url, tags, modified)
 
 

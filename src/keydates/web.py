@@ -223,11 +223,12 @@ class App:
 
     def _page(self, snapshot: Snapshot, environ) -> Resource:
         base = self.base_url or request_base(environ)
-        key = ("page", base)
+        today = lock.now_utc().date()  # repeating events list their next dates from the day of the request
+        key = ("page", base, today)
         if key not in snapshot.cache:
             # The same ?v= as a build's: its first 12 hex digits are the ETag's.
             versions = {path: r.etag.strip('"')[:12] for path, r in snapshot.resources.items() if path.endswith(".ics")}
-            body = page.render(snapshot.published, base, snapshot.language, snapshot.editions, "", versions, self.title)
+            body = page.render(snapshot.published, base, snapshot.language, snapshot.editions, "", versions, self.title, today)
             _remember(snapshot.cache, key, _resource(body, HTML_TYPE, snapshot.modified, "public, no-cache"))
         return snapshot.cache[key]
 
