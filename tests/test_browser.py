@@ -246,3 +246,21 @@ def test_every_kind_of_date_in_english_and_german_at_both_sizes(chromium, tmp_pa
         assert {m["class"].split()[1] for m in marks(html, "test")} == {"mark-day", "mark-span", "mark-window"}
     # The JSON-LD block is data: the CSP (script-src by hash) lets the page's script run and refuses nothing.
     assert console(tmp_path, pages["en"].as_uri()) == []
+
+
+def test_embed_in_a_frame_of_another_page(chromium, tmp_path):
+    """Screenshots to look at (test-output/embed-*.png): the timeline alone, framed by a blog post."""
+    copy_events(tmp_path)
+    assert run("build", tmp_path / "events", "-o", tmp_path / "dist").exit_code == 0
+    embed = tmp_path / "dist" / CALENDAR_ID / "embed.html"
+    blog = tmp_path / "blog.html"
+    blog.write_text(f'<!doctype html><html><body style="max-width:640px;margin:1rem auto;font-family:serif"><h1>A blog post</h1>'
+                    f'<p>The dates:</p><iframe src="{embed.as_uri()}" width="100%" height="420" style="border:0"></iframe><p>More text.</p></body></html>')
+    shots = {"embed-phone.png": (embed.as_uri(), PHONE, False), "embed-dark.png": (embed.as_uri(), (640, 480), True),
+             "embed-in-blog.png": (blog.as_uri(), (800, 640), False)}  # fmt: skip
+    screenshots(tmp_path, shots)
+    for name, (_, size, _) in shots.items():
+        assert png_facts(OUTPUT / name)[:2] == size, name
+    html = dump_dom(tmp_path, embed.as_uri())
+    assert len(marks(html, CALENDAR_ID)) == 8
+    assert console(tmp_path, embed.as_uri()) == []  # its style and script pass its policy

@@ -289,3 +289,39 @@ def test_last_update_moves_when_an_event_is_removed(tmp_path):
     assert re.findall(r'<dt>Last update</dt><dd><time datetime="([^"]+)">', (tmp_path / "three" / "index.html").read_text()) == [removed] * 2
     # The change feed's time is the same moment.
     assert f"<updated>{removed}</updated>" in (tmp_path / "three" / "changes.atom").read_text()
+
+
+# --- <calendar>/embed.html: the timeline alone, for frames ----------------
+
+
+def test_embed_is_the_calendars_timeline_alone_in_each_language(tmp_path):
+    build_page(tmp_path, "--base-url", "https://example.org/cal/")
+    dist = tmp_path / "dist"
+    index = (dist / "index.html").read_text(encoding="utf-8")
+    uids = set(vevents((dist / f"{CALENDAR_ID}.ics").read_bytes()))
+    for folder, lang in (("", "en"), ("de/", "de")):
+        text = (dist / folder / CALENDAR_ID / "embed.html").read_text(encoding="utf-8")
+        html = Elements(text)
+        assert html.elements[0] == ("html", {"lang": lang})
+        assert [a.get("class") for t, a in html.elements if t == "svg"] == ["timeline"]
+        marks = [a["data-uid"] for t, a in html.elements if t == "g" and "mark" in a.get("class", "").split()]
+        assert sorted(marks) == sorted(uids)
+        # The timeline alone: no list, no subscribe buttons, nothing fetched; links open the full page.
+        assert not [t for t, a in html.elements if t in ("ol", "li", "input", "link", "img", "iframe")]
+        assert {a["href"] for t, a in html.elements if t == "a"} == {f"../index.html#feed-{CALENDAR_ID}"}
+        assert all(a.get("target") == "_blank" for t, a in html.elements if t == "a")
+        # The same style and script as the page, allowed by the same hashes; a <meta> policy cannot forbid frames.
+        policy = next(a["content"] for t, a in html.elements if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+        assert policy == page.content_security_policy(meta=True) and "frame-ancestors" not in policy
+    assert f'id="feed-{CALENDAR_ID}"' in index  # where its link leads
+    assert "Alle Termine, und wie man sie abonniert" in (dist / "de" / CALENDAR_ID / "embed.html").read_text(encoding="utf-8")
+    assert not (dist / "all" / "embed.html").exists()  # per calendar only
+
+
+def test_embed_of_several_calendars_each_their_own(tmp_path):
+    event_file(tmp_path, '[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-03-01\n', name="one.toml")
+    event_file(tmp_path, '[[event]]\nid = "b"\ntitle = "B"\ndate = 2026-04-01\n', name="two.toml")
+    assert run("build", tmp_path / "events", "-o", tmp_path / "dist").exit_code == 0
+    for calendar, uid in (("one", "a.one@keydates"), ("two", "b.two@keydates")):
+        html = Elements((tmp_path / "dist" / calendar / "embed.html").read_text(encoding="utf-8"))
+        assert [a["data-uid"] for t, a in html.elements if t == "g" and "mark" in a.get("class", "").split()] == [uid]

@@ -56,17 +56,18 @@ def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def content_security_policy(meta: bool = False) -> str:
+def content_security_policy(meta: bool = False, framed: bool = False) -> str:
     """The page's CSP: its own style and script only, no fetches, no framing.
 
     `meta`: for the page's <meta> element, where frame-ancestors is not
     allowed (it only works as an HTTP header, which `serve` sends).
+    `framed`: for embed.html, which other sites may show in a frame.
     """
     policy = [
         "default-src 'none'", f"style-src {_sha256(CSS)}", f"script-src {_sha256(SCRIPT)}",
         "img-src data:", "base-uri 'none'", "form-action 'none'",
     ]  # fmt: skip
-    if not meta:
+    if not meta and not framed:
         policy.append("frame-ancestors 'none'")
     return "; ".join(policy)
 
@@ -195,6 +196,30 @@ def render(
         "json_ld": json_ld(calendars, base_url, lang, anchors),
     }
     return _environment(tag).get_template("page.html").render(context).encode("utf-8")
+
+
+EMBED = "embed.html"
+
+
+def embed_path(calendar_id: str) -> str:
+    """The embeddable timeline of one calendar: in its folder, beside its tag feeds (which end in .ics)."""
+    return f"{calendar_id}/{EMBED}"
+
+
+def render_embed(item: Published, tag: str = "en") -> bytes:
+    """One calendar's timeline alone, for a frame on a blog or an IR site, as UTF-8 bytes.
+
+    The same timeline as the page's (same templates, style and script);
+    its links open the full page, one folder up, in a new tab.
+    """
+    lang = language(tag)
+    shown = page_entries(item.feed.entries)
+    context = {
+        "lang": tag, "name": item.feed.name, "feed_id": item.feed.id, "csp": content_security_policy(meta=True),
+        "css": Markup(CSS), "script": Markup(SCRIPT), "page": f"../{PAGE}#{_anchor(item)}",
+        "timeline_data": _timeline(shown, 0, lang) if shown else None, "shown": len(shown), "total": len(item.feed.entries),
+    }  # fmt: skip
+    return _environment(tag).get_template("embed.html").render(context).encode("utf-8")
 
 
 # schema.org's EventStatusType by our status. A tentative event is scheduled

@@ -8,6 +8,7 @@ so one set of links works on a static host and on the server:
     <feed-id>/<tag>.ics        only the events of one tag (feed-id: a calendar, or all)
     <calendar-id>/event/<event-id>.ics   one event, to import once (the page's download);
                                a folder, never a file name ending in .ics, so no tag collides
+    <calendar-id>/embed.html   its timeline alone, for frames on other sites (page.py)
     index.html                 the subscribe page (page.py)
 
 Pure: nothing here reads files or the clock.

@@ -50,12 +50,19 @@ class Resource:
     etag: str
     modified: datetime
     cache_control: str
+    policy: str = ""  # a page's Content-Security-Policy header
 
 
-def _resource(body: bytes, content_type: str, modified: datetime, cache_control: str) -> Resource:
+def _resource(body: bytes, content_type: str, modified: datetime, cache_control: str, policy: str = "") -> Resource:
     # A strong ETag from the bytes themselves: equal bytes, equal tag, on any server.
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    return Resource(body, content_type, etag, modified, cache_control)
+    return Resource(body, content_type, etag, modified, cache_control, policy)
+
+
+# As a header the policy can say who may frame a page (a <meta> cannot):
+# nobody for the subscribe pages, anybody for the embeddable timelines.
+PAGE_POLICY = page.content_security_policy()
+EMBED_POLICY = page.content_security_policy(framed=True)
 
 
 @dataclass
@@ -130,8 +137,9 @@ class App:
                 # Last-Modified moves forward exactly when the bytes change.
                 same = old.body == body
                 modified = old.modified if same else max(newest, old.modified + timedelta(seconds=1))
-            if path.endswith(".html"):  # the pages of other languages (de/index.html)
-                resources[path] = _resource(body, HTML_TYPE, modified, "public, no-cache")
+            if path.endswith(".html"):  # the pages of other languages (de/index.html), the embeddable timelines
+                policy = EMBED_POLICY if path.endswith("/" + page.EMBED) else PAGE_POLICY
+                resources[path] = _resource(body, HTML_TYPE, modified, "public, no-cache", policy)
                 continue
             if path.endswith(".atom"):
                 resources[path] = _resource(body, ATOM_TYPE, modified, "public, no-cache")
@@ -198,6 +206,8 @@ class App:
             ("Content-Length", str(len(resource.body))),
             ("X-Content-Type-Options", "nosniff"),
         ]
+        if resource.policy:
+            headers.append(("Content-Security-Policy", resource.policy))
         return "200 OK", headers, resource.body
 
     def _find(self, snapshot: Snapshot, environ) -> Resource | None:
@@ -229,7 +239,7 @@ class App:
             # The same ?v= as a build's: its first 12 hex digits are the ETag's.
             versions = {path: r.etag.strip('"')[:12] for path, r in snapshot.resources.items() if path.endswith(".ics")}
             body = page.render(snapshot.published, base, snapshot.language, snapshot.editions, "", versions, self.title, today)
-            _remember(snapshot.cache, key, _resource(body, HTML_TYPE, snapshot.modified, "public, no-cache"))
+            _remember(snapshot.cache, key, _resource(body, HTML_TYPE, snapshot.modified, "public, no-cache", PAGE_POLICY))
         return snapshot.cache[key]
 
 
