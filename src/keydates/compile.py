@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 from keydates import atom, listing, page, site, stamps
 from keydates.describe import language
@@ -50,6 +51,7 @@ class Site:
     published: list[Published]  # the feeds, one per calendar, then all.ics
     plan: Plan  # stamps by UID, the lock files' new texts, what changed
     files: dict[str, bytes | list[bytes]]  # a list: pieces to write one after another
+    limits: list = field(default_factory=list)  # warnings: feeds past what clients read (site.client_limits)
 
     @property
     def stamps(self) -> dict[str, Stamp]:
@@ -62,7 +64,7 @@ class Site:
 
     @property
     def warnings(self):
-        return self.timeline.warnings + self.plan.warnings
+        return self.timeline.warnings + self.plan.warnings + self.limits
 
     @property
     def tag_feeds(self) -> int:
@@ -90,10 +92,11 @@ def compile_site(
     planned = stamps.plan(timeline.calendars, folders, settings.now)
     with progress(timeline.event_count) as advance:
         published, files = render_site(timeline, planned.stamps, settings, advance, planned.removals)
+    limits = site.client_limits(timeline.calendars, files, google_addresses(published, settings.base_url, files, extra=other_languages(timeline)))
     newest = max((item.modified for item in published if item.modified), default=None)
     home = language(page_language(timeline, settings))
     files[site.CHANGES] = atom.render(planned.entries, settings.title or site.site_title(published), settings.base_url, newest, home)
-    return Site(timeline, published, planned, files)
+    return Site(timeline, published, planned, files, limits)
 
 
 def other_languages(timeline: Timeline) -> list[str]:
@@ -144,6 +147,23 @@ def render_site(
         base = settings.base_url + f"{tag}/" if settings.base_url else None
         files[f"{tag}/{site.PAGE}"] = page.render(edition, base, tag, editions, f"{tag}/", _versions(parts), settings.title, today)
     return published, files
+
+
+def google_addresses(published: list[Published], base_url: str | None, files: Mapping[str, bytes | list[bytes]], extra: list[str] = ()) -> list[tuple[str, str, str, str]]:
+    """(feed id, path, address, tag) of every feed with a known address, as the page's Google link gives it (with ?v=)."""
+    versions = _versions(files)
+    result = []
+    for folder in ["", *(f"{tag}/" for tag in extra)]:
+        base = base_url + folder if base_url else None
+        for item in published:
+            # Other languages' feeds are under the base URL only (their calendars have no url of their own).
+            url = page.feed_url(item, base) if not folder else (base + quote(item.path) if base else None)
+            if url and folder + item.path in files:
+                result.append((item.feed.id, folder + item.path, page.webcal(f"{url}?v={versions[folder + item.path]}"), ""))
+            for tag in item.tags if base else ():
+                if folder + tag.path in files:
+                    result.append((item.feed.id, folder + tag.path, page.webcal(f"{base}{quote(tag.path)}?v={versions[folder + tag.path]}"), tag.tag))
+    return result
 
 
 def _versions(files: Mapping[str, bytes | list[bytes]]) -> dict[str, str]:

@@ -21,10 +21,11 @@ from collections.abc import Callable, Iterable, Mapping
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import quote
 
 from keydates import schema
-from keydates.errors import InputError, KeydatesError, Problem
+from keydates.errors import InputError, KeydatesError, Problem, plural
 from keydates.ical import assemble, event_file, render_events
 from keydates.model import Calendar, Entry, Event, Feed, Stamp, combined_feed
 
@@ -183,6 +184,65 @@ def check_output_size(calendars: list[Calendar], published: list[Published]) -> 
 
 def _newest(*moments: datetime | None) -> datetime | None:
     return max((moment for moment in moments if moment is not None), default=None)
+
+
+# What calendar clients are reported to take (docs/clients.md, "Limits"):
+# Google Calendar stops reading a feed past about 1 MB or about 1,100 events
+# (new subscribers silently miss the rest), and fails silently on a
+# subscribe address longer than 256 characters.
+FEED_BYTES = 1_000_000
+FEED_EVENTS = 1_000
+URL_LENGTH = 256
+
+
+def client_limits(
+    calendars: list[Calendar], files: Mapping[str, bytes | list[bytes]], addresses: Iterable[tuple[str, str, str, str]] = (),
+) -> list[Problem]:
+    """Warnings for feeds past what clients are reported to read.
+
+    `files`: the site's files by path (feeds of other languages under
+    de/...). `addresses`: (feed id, feed path, the address Google's
+    subscribe link gives it with its ?v=, the tag of a tag feed or '') for
+    each feed whose address is known.
+    """
+    problems = []
+    # all.ics of one calendar is that calendar again; of several, every one's.
+    where = {c.id: c.path for c in calendars} | {"all": calendars[0].path if len(calendars) == 1 else "all.ics"}
+    languages = sorted({tag for c in calendars for tag in c.languages[1:]})  # their feeds are de/<id>.ics...
+
+    def size(path: str) -> int:
+        data = files.get(path, b"")
+        return len(data) if isinstance(data, bytes) else sum(map(len, data))
+
+    counts = {c.id: len(c.events) + sum(len(e.overrides) for e in c.events) for c in calendars}  # VEVENTs
+    if len(calendars) > 1:  # else all.ics is the same calendar again
+        counts["all"] = sum(counts.values())
+    for feed_id, count in counts.items():
+        paths = [path for path in (f"{feed_id}.ics", *(f"{tag}/{feed_id}.ics" for tag in languages)) if path in files]
+        largest = max(paths, key=size, default=None)
+        if largest is not None and size(largest) > FEED_BYTES:
+            problems.append(Problem(where[feed_id], (
+                f"feed {largest} is {size(largest) / 1e6:.1f} MB; Google Calendar is reported to stop reading a feed past about "
+                f"{FEED_BYTES / 1e6:.0f} MB, so new subscribers may miss events: split the calendar, or shorten descriptions"
+            ), warning=True))  # fmt: skip
+        if count > FEED_EVENTS:
+            problems.append(Problem(where[feed_id], (
+                f"feed {feed_id}.ics has {count:,} events; Google Calendar is reported to stop reading a feed past about "
+                f"{FEED_EVENTS:,} events, so new subscribers may miss some: split the calendar"
+            ), warning=True))  # fmt: skip
+    too_long: dict[Path | str, list[tuple[str, str, str]]] = {}
+    for feed_id, path, address, tag in addresses:
+        if len(address) > URL_LENGTH:
+            too_long.setdefault(where.get(feed_id, path), []).append((path, address, tag))
+    for owner, found in too_long.items():  # once per calendar: a long base URL makes every tag feed's too long
+        path, address, tag = min(found, key=lambda item: len(item[1]))
+        more = f" (and {plural(len(found) - 1, 'other feed')} of it)" if len(found) > 1 else ""
+        advice = "a shorter address to publish at" + (", or shorter tags" if all(t for _, _, t in found) else "")
+        problems.append(Problem(owner, (
+            f"the subscribe address of {path}{more} is {len(address)} characters ({address[:50]}…); Google Calendar is "
+            f"reported to fail silently on addresses longer than {URL_LENGTH}: choose {advice}"
+        ), warning=True))  # fmt: skip
+    return problems
 
 
 def _published(feed: Feed, stamps: Mapping[str, Stamp], own_url: str = "", allowed=None, removed: datetime | None = None) -> Published:
