@@ -193,7 +193,8 @@ def window_note(event: Event, lang: Language) -> str:
 def description(event: Event, lang: Language) -> str:
     """The DESCRIPTION text: window note, the user's text, the source link.
 
-    The link is repeated here because Google and Outlook don't show URL.
+    The links are repeated here because Google and Outlook don't show URL,
+    and Google does not show CONFERENCE.
     """
     parts = []
     if event.relative and not event.window:  # a window says it in its note
@@ -203,6 +204,8 @@ def description(event: Event, lang: Language) -> str:
         parts.append(window_note(event, lang))
     if event.description:
         parts.append(event.description)
+    if event.conference:  # Google ignores CONFERENCE
+        parts.append(say(lang, "Join online: {url}", url=event.conference))
     if event.url:
         parts.append(say(lang, "Source: {url}", url=event.url))
     return "\n\n".join(parts)
