@@ -61,6 +61,17 @@ def dump_dom(tmp_path: Path, url: str) -> Elements:
     return Elements(finish(start_browser(tmp_path, "--dump-dom", url)).decode("utf-8"))
 
 
+def console(tmp_path: Path, url: str) -> list[str]:
+    """What the page said on the browser's console (CSP violations among it)."""
+    process = subprocess.Popen(
+        [str(CHROMIUM), *FLAGS, f"--user-data-dir={tmp_path / 'profile-console'}", "--enable-logging=stderr", "--v=0", "--dump-dom", url],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, f"chromium exited {process.returncode}"
+    return [line for line in err.decode("utf-8", "replace").splitlines() if "CONSOLE" in line]
+
+
 def screenshots(tmp_path: Path, shots: dict[str, tuple[str, tuple[int, int], bool]]) -> None:
     """Take the screenshots in parallel: name -> (url, window size, dark)."""
     OUTPUT.mkdir(exist_ok=True)
@@ -233,3 +244,23 @@ def test_every_kind_of_date_in_english_and_german_at_both_sizes(chromium, tmp_pa
         assert "cancelled" in items["fair"]["class"].split()
         assert len(html.links("add-google")) == len(html.links("add-outlook")) == 4
         assert {m["class"].split()[1] for m in marks(html, "test")} == {"mark-day", "mark-span", "mark-window"}
+    # The JSON-LD block is data: the CSP (script-src by hash) lets the page's script run and refuses nothing.
+    assert console(tmp_path, pages["en"].as_uri()) == []
+
+
+def test_embed_in_a_frame_of_another_page(chromium, tmp_path):
+    """Screenshots to look at (test-output/embed-*.png): the timeline alone, framed by a blog post."""
+    copy_events(tmp_path)
+    assert run("build", tmp_path / "events", "-o", tmp_path / "dist").exit_code == 0
+    embed = tmp_path / "dist" / CALENDAR_ID / "embed.html"
+    blog = tmp_path / "blog.html"
+    blog.write_text(f'<!doctype html><html><body style="max-width:640px;margin:1rem auto;font-family:serif"><h1>A blog post</h1>'
+                    f'<p>The dates:</p><iframe src="{embed.as_uri()}" width="100%" height="420" style="border:0"></iframe><p>More text.</p></body></html>')
+    shots = {"embed-phone.png": (embed.as_uri(), PHONE, False), "embed-dark.png": (embed.as_uri(), (640, 480), True),
+             "embed-in-blog.png": (blog.as_uri(), (800, 640), False)}  # fmt: skip
+    screenshots(tmp_path, shots)
+    for name, (_, size, _) in shots.items():
+        assert png_facts(OUTPUT / name)[:2] == size, name
+    html = dump_dom(tmp_path, embed.as_uri())
+    assert len(marks(html, CALENDAR_ID)) == 8
+    assert console(tmp_path, embed.as_uri()) == []  # its style and script pass its policy

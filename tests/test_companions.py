@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+import tomllib
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import jsonschema
+from pyld import jsonld
 
-from conftest import REPO, copy_events, event_file, run
+from conftest import REPO, copy_events, event_file, run, vevents
 
 SCHEMA = json.loads((REPO / "docs" / "calendar.schema.json").read_text(encoding="utf-8"))
 
@@ -62,3 +67,132 @@ repeat = "daily"
         pass
     else:
         raise AssertionError("the schema accepted a status the model has not")
+
+
+# --- schema.org Event JSON-LD in the page ---------------------------------
+
+SCHEMA_ORG = "https://schema.org/"
+# A stand-in for https://schema.org's context (no network in tests): every
+# term in schema.org's vocabulary, and the IRI-valued properties as IRIs.
+SCHEMA_ORG_CONTEXT = {"@context": {"@vocab": SCHEMA_ORG, "url": {"@type": "@id"}, "eventStatus": {"@type": "@id"}}}
+
+
+def schema_org_loader(url, options=None):
+    """pyld's document loader: the local context for schema.org, nothing else."""
+    assert url.rstrip("/") in ("https://schema.org", "http://schema.org"), f"the test would fetch {url}"
+    return {"contextUrl": None, "documentUrl": url, "document": SCHEMA_ORG_CONTEXT}
+
+
+def page_json_ld(html: str) -> list:
+    """The page's one JSON-LD block."""
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert len(blocks) == 1
+    return json.loads(blocks[0])
+
+
+def expanded_events(html: str, base: str) -> dict[str, dict]:
+    """The page's JSON-LD expanded by pyld, by schema.org identifier: property -> value(s)."""
+    expanded = jsonld.expand(page_json_ld(html), {"documentLoader": schema_org_loader, "base": base})
+    events = {}
+    for node in expanded[0]["@graph"] if "@graph" in expanded[0] else expanded:
+        assert node["@type"] == [SCHEMA_ORG + "Event"]
+        values = {}
+        for key, items in node.items():
+            if key.startswith(SCHEMA_ORG):
+                values[key[len(SCHEMA_ORG):]] = [item.get("@value", item.get("@id", item)) for item in items]
+        values["@id"] = node["@id"]
+        events[values["identifier"][0]] = values
+    return events
+
+
+JSON_LD_EVENTS = """\
+[calendar]
+name = "Fixture"
+timezone = "Europe/Berlin"
+
+[[event]]
+id = "day"
+title = "One day"
+date = 2026-03-10
+location = "Hall </script><!-- 3 & 4"
+url = "https://example.com/day"
+
+[[event]]
+id = "span"
+title = "Fair"
+start = 2026-03-28
+end = 2026-03-30
+
+[[event]]
+id = "timed"
+title = "Call"
+start = 2026-03-29T09:30:00
+duration = "90m"
+
+[[event]]
+id = "off"
+title = "Called off"
+date = 2026-04-01
+status = "cancelled"
+
+[[event]]
+id = "window"
+title = "Model expected"
+when = "mid-march 2026"
+"""
+
+
+def test_page_json_ld_expands_to_schema_org_events_that_match_the_files(tmp_path):
+    path = event_file(tmp_path, JSON_LD_EVENTS)
+    assert run("build", path, "-o", tmp_path / "dist", "--base-url", "https://example.org/cal/").exit_code == 0
+    html = (tmp_path / "dist" / "index.html").read_text(encoding="utf-8")
+    events = expanded_events(html, "https://example.org/cal/index.html")
+    source = tomllib.loads(JSON_LD_EVENTS)["event"]
+    feed = vevents((tmp_path / "dist" / "test.ics").read_bytes())
+    assert set(events) == set(feed) and len(events) == len(source)
+    berlin = ZoneInfo("Europe/Berlin")
+    for raw in source:
+        uid = f"{raw['id']}.test@keydates"
+        got = events[uid]
+        assert got["name"] == [raw["title"]]
+        assert got["url"] == [f"https://example.org/cal/index.html#{raw['id']}"] and got["@id"] == got["url"][0]
+        assert got["inLanguage"] == ["en"]
+        status = "EventCancelled" if raw.get("status") == "cancelled" else "EventScheduled"
+        assert got["eventStatus"] == [SCHEMA_ORG + status]
+        # The description is the feed's: window note, text, source link.
+        assert got.get("description", [""]) == [str(feed[uid].get("DESCRIPTION", ""))]
+        if "location" in raw:
+            assert got["location"] == [{"@type": [SCHEMA_ORG + "Place"], SCHEMA_ORG + "name": [{"@value": raw["location"]}]}]
+        else:
+            assert "location" not in got
+    # All-day: ISO dates, the end inclusive (schema.org's last day, not iCalendar's exclusive end).
+    assert (events["day.test@keydates"]["startDate"], events["day.test@keydates"]["endDate"]) == (["2026-03-10"], ["2026-03-10"])
+    assert (events["span.test@keydates"]["startDate"], events["span.test@keydates"]["endDate"]) == (["2026-03-28"], ["2026-03-30"])
+    # Timed: in the event's zone with its offset, the same instants as the feed's (29 March is the day Berlin goes to summer time).
+    timed = events["timed.test@keydates"]
+    start = datetime(2026, 3, 29, 9, 30, tzinfo=berlin)
+    assert [datetime.fromisoformat(v) for v in timed["startDate"] + timed["endDate"]] == [start, start + timedelta(minutes=90)]
+    assert timed["startDate"] == ["2026-03-29T09:30:00+02:00"]
+    # A window: the days it may fall on, as the feed's DTSTART and DTEND minus a day.
+    window, vevent = events["window.test@keydates"], feed["window.test@keydates"]
+    assert window["startDate"] == [vevent["DTSTART"].dt.isoformat()]
+    assert window["endDate"] == [(vevent["DTEND"].dt - timedelta(days=1)).isoformat()]
+    # "</script>" and "<!--" in a text cannot end or change the block.
+    assert "</script><!--" not in html.split('type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+
+
+def test_default_timeline_json_ld_once_per_event_in_each_language(tmp_path):
+    events = copy_events(tmp_path)
+    assert run("build", events, "-o", tmp_path / "dist").exit_code == 0
+    feed = vevents((tmp_path / "dist" / "alibaba-qwen-cny-2026.ics").read_bytes())
+    for folder, lang in (("", "en"), ("de/", "de")):
+        html = (tmp_path / "dist" / folder / "index.html").read_text(encoding="utf-8")
+        # Without a base URL, url is relative to the page: pyld resolves it against wherever the page is.
+        base = f"https://host.example/{folder}index.html"
+        got = expanded_events(html, base)
+        assert set(got) == set(feed)  # once each: all.ics of one calendar adds none
+        for uid, values in got.items():
+            assert values["inLanguage"] == [lang]
+            assert values["url"][0].startswith(base + "#")
+    german = expanded_events((tmp_path / "dist" / "de" / "index.html").read_text(encoding="utf-8"), "https://h/")
+    assert german["deepseek-v4.alibaba-qwen-cny-2026@keydates"]["name"] == ["DeepSeek V4 erwartet"]

@@ -311,3 +311,91 @@ def test_shanghai_zone_is_one_fixed_offset_block(built):
     (shanghai,) = [tz for tz in lenient.walk("VTIMEZONE") if tz["TZID"] == "Asia/Shanghai"]
     assert [c.name for c in shanghai.subcomponents] == ["STANDARD"]
     assert ZoneInfo("Asia/Shanghai").utcoffset(datetime(2026, 2, 19)) == timedelta(hours=8)
+
+
+# -- RFC 7986 COLOR and CONFERENCE ------------------------------------------
+
+COLORED = """\
+[calendar]
+name = "Colored"
+timezone = "Europe/Berlin"
+color = "{calendar}"
+
+[[event]]
+id = "call"
+title = "Earnings call"
+start = 2026-02-19T14:00:00
+duration = "1h"
+url = "https://example.com/ir"
+color = "SteelBlue"
+conference = "https://meet.example.com/q4?pin=1234"
+
+[[event]]
+id = "plain"
+title = "Plain"
+date = 2026-02-20
+url = "https://example.com/"
+"""
+
+
+def build_colored(tmp_path, calendar_color: str) -> bytes:
+    from conftest import event_file, run
+
+    path = event_file(tmp_path, COLORED.format(calendar=calendar_color))
+    result = run("build", path, "-o", tmp_path / "dist")
+    assert result.exit_code == 0, result.stderr
+    return (tmp_path / "dist" / "test.ics").read_bytes()
+
+
+def calendar_lines(data: bytes) -> list[bytes]:
+    """The VCALENDAR's own properties, before the first component."""
+    lines = content_lines(data)
+    return lines[: next(i for i, line in enumerate(lines) if line.startswith(b"BEGIN:V") and i > 0)]
+
+
+@pytest.mark.parametrize(
+    ("given", "color", "apple"),
+    [
+        ("SteelBlue", b"COLOR:steelblue", b"X-APPLE-CALENDAR-COLOR:#4682B4"),  # a name: its hex for Apple
+        ("#4682B4", b"COLOR:steelblue", b"X-APPLE-CALENDAR-COLOR:#4682B4"),  # a hex that is a CSS3 color
+        ("#1a73e8", None, b"X-APPLE-CALENDAR-COLOR:#1A73E8"),  # no CSS3 name: no COLOR, and none guessed
+        ("#abc", None, b"X-APPLE-CALENDAR-COLOR:#AABBCC"),
+    ],
+    ids=["name", "hex-of-a-name", "hex", "short-hex"],
+)
+def test_calendar_color_is_color_where_rfc_7986_allows_and_apples_hex(tmp_path, given, color, apple):
+    data = build_colored(tmp_path, given)
+    head = calendar_lines(data)
+    assert [line for line in head if line.startswith(b"COLOR:")] == ([color] if color else [])
+    assert [line for line in head if line.startswith(b"X-APPLE-CALENDAR-COLOR:")] == [apple]
+    lenient, strict = parse(data)
+    if color:
+        assert str(lenient["COLOR"]) == color.split(b":")[1].decode()
+
+
+def test_event_color_and_conference(tmp_path):
+    data = build_colored(tmp_path, "navy")
+    events = vevents(data)
+    call, plain = events["call.test@keydates"], events["plain.test@keydates"]
+    assert str(call["COLOR"]) == "steelblue" and "COLOR" not in plain
+    # CONFERENCE takes VALUE=URI (RFC 7986 5.11), and the link is in DESCRIPTION for Google, which ignores CONFERENCE.
+    assert b"CONFERENCE;VALUE=URI:https://meet.example.com/q4?pin=1234" in content_lines(data)
+    assert str(call["CONFERENCE"]) == "https://meet.example.com/q4?pin=1234"
+    assert call["CONFERENCE"].params["VALUE"] == "URI"
+    assert str(call["DESCRIPTION"]) == "Join online: https://meet.example.com/q4?pin=1234\n\nSource: https://example.com/ir"
+    assert "CONFERENCE" not in plain
+    _, strict = parse(data)
+    assert len(strict.events) == 2
+
+
+def test_adding_a_color_or_conference_bumps_sequence_and_leaves_other_events_alone(tmp_path):
+    from conftest import event_file, run
+
+    body = '[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-03-01\nurl = "https://example.com/"\n\n[[event]]\nid = "b"\ntitle = "B"\ndate = 2026-03-02\nurl = "https://example.com/"\n'
+    path = event_file(tmp_path, body)
+    assert run("build", path, "-o", tmp_path / "dist").exit_code == 0
+    path.write_text(path.read_text().replace('title = "A"', 'title = "A"\ncolor = "teal"\nconference = "https://meet.example.com/a"'))
+    assert run("build", path, "-o", tmp_path / "dist", env={"SOURCE_DATE_EPOCH": "1780000000"}).exit_code == 0
+    events = vevents((tmp_path / "dist" / "test.ics").read_bytes())
+    assert events["a.test@keydates"]["SEQUENCE"] == 1
+    assert events["b.test@keydates"]["SEQUENCE"] == 0

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from conftest import copy_events, event_file, run, vevents
-from keydates import page
+from keydates import describe, page
+from keydates.model import Event
 
 CALENDAR_ID = "alibaba-qwen-cny-2026"
 NAME = "Alibaba Qwen: Chinese New Year 2026"
@@ -143,3 +150,178 @@ def test_axis_cuts_long_empty_stretches():
     xs = [page.position(segments, day) for day in (0, 31, 200, 385, 420)]
     assert xs == sorted(xs)  # still in time order across the cut
     assert segments[1].x1 - segments[1].x0 == page.BREAK
+
+
+# --- repeating events: the rule in words, the next dates ------------------
+
+REPEATING = """\
+[calendar]
+name = { en = "Repeats", de = "Wiederholungen" }
+timezone = "Europe/Berlin"
+
+[[event]]
+id = "earnings"
+title = { en = "Quarterly earnings", de = "Quartalszahlen" }
+date = 2026-02-19
+repeat = "quarterly"
+count = 4
+
+[[event]]
+id = "standup"
+title = "Stand-up"
+start = 2026-03-02T09:00:00
+duration = "15m"
+repeat = "FREQ=WEEKLY;BYDAY=MO,TH"
+
+[[event]]
+id = "fair"
+title = "Fair"
+start = 2024-05-01
+end = 2024-05-03
+repeat = "yearly"
+until = 2025-12-31
+
+[[event]]
+id = "once"
+title = "Once"
+date = 2026-03-01
+"""
+MARCH_20 = "1774000000"  # 2026-03-20T09:46:40Z, a Friday
+
+
+def event_html(html: str, event_id: str) -> str:
+    """One event's <li> in the page's list."""
+    match = re.search(rf'<li [^>]*id="{re.escape(event_id)}"[^>]*>.*?</li>', html, re.S)
+    assert match, event_id
+    return match[0]
+
+
+def next_times(item: str) -> list[str]:
+    return re.findall(r'<time datetime="([^"]+)">', item)
+
+
+def build_repeating(tmp_path, epoch: str, out: str = "dist") -> tuple[str, str]:
+    path = event_file(tmp_path, REPEATING)
+    result = run("build", path, "-o", tmp_path / out, env={"SOURCE_DATE_EPOCH": epoch})
+    assert result.exit_code == 0, result.stderr
+    return tuple((tmp_path / out / folder / "index.html").read_text(encoding="utf-8") for folder in ("", "de"))
+
+
+def test_repeating_events_show_their_rule_and_next_dates_from_the_build_date(tmp_path):
+    english, german = build_repeating(tmp_path, MARCH_20)
+    earnings = event_html(english, "earnings")
+    assert "Repeats every quarter, 4 times." in earnings
+    assert next_times(earnings) == ["2026-05-19", "2026-08-19", "2026-11-19"]  # 19 Feb is before 20 March
+    assert "Tue, 19 May 2026" in earnings
+    assert "Wiederholt sich jedes Quartal, 4-mal." in event_html(german, "earnings")
+    assert "Di., 19. Mai 2026" in event_html(german, "earnings")
+    # Timed, in its zone: Berlin goes to summer time on 29 March, the meeting stays at 09:00.
+    standup = event_html(english, "standup")
+    assert "Repeats every week on Monday and Thursday." in standup
+    berlin = ZoneInfo("Europe/Berlin")
+    expected = [datetime(2026, 3, day, 9, 0, tzinfo=berlin).isoformat() for day in (23, 26, 30)]
+    assert next_times(standup) == expected and expected[1].endswith("+01:00") and expected[2].endswith("+02:00")
+    assert "jede Woche am Montag und Donnerstag" in event_html(german, "standup")
+    # A rule that is over says so, and the page's script can dim it from the day after its last date.
+    fair = event_html(english, "fair")
+    assert "Repeats every year, until 31 Dec 2025." in fair and "No dates left." in fair and next_times(fair) == []
+    assert 'data-last="20212"' in fair  # 2025-05-04: the last time ended on 3 May 2025
+    assert "Keine weiteren Termine." in event_html(german, "fair")
+    # A rule without end is never dimmed; a one-off event has no rule line.
+    assert "data-last" not in standup
+    assert 'class="repeats"' not in event_html(english, "once")
+
+
+def test_next_dates_follow_the_build_date_and_nothing_else(tmp_path):
+    first = build_repeating(tmp_path, MARCH_20, "one")
+    again = build_repeating(tmp_path, MARCH_20, "two")
+    assert first == again
+    later = build_repeating(tmp_path, "1790000000", "three")  # 2026-09-21
+    assert next_times(event_html(later[0], "earnings")) == ["2026-11-19"]
+    before = build_repeating(tmp_path, "1700000000", "four")  # 2023-11-14: from the first date on
+    assert next_times(event_html(before[0], "earnings")) == ["2026-02-19", "2026-05-19", "2026-08-19"]
+
+
+RULES = [
+    ("FREQ=WEEKLY", "every week", "jede Woche"),
+    ("FREQ=DAILY;INTERVAL=2", "every 2 days", "alle 2 Tage"),
+    ("FREQ=MONTHLY;INTERVAL=3;UNTIL=20271231", "every quarter, until 31 Dec 2027", "jedes Quartal, bis 31. Dez. 2027"),
+    ("FREQ=MONTHLY;INTERVAL=6", "every 6 months", "alle 6 Monate"),
+    ("FREQ=YEARLY;COUNT=5", "every year, 5 times", "jedes Jahr, 5-mal"),
+    ("FREQ=YEARLY;COUNT=1", "every year, once", "jedes Jahr, einmal"),
+    ("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", "every 2 weeks on Tuesday", "alle 2 Wochen am Dienstag"),
+    ("FREQ=MONTHLY;BYDAY=-1FR", "every month (BYDAY=-1FR)", "jeden Monat (BYDAY=-1FR)"),
+]
+
+
+@pytest.mark.parametrize(("rule", "english", "german"), RULES, ids=[rule for rule, _, _ in RULES])
+def test_a_rule_in_words(rule, english, german):
+    event = Event("e", "E", date(2026, 1, 6), date(2026, 1, 7), repeat=rule)
+    assert describe.rule_text(event, describe.language("en")) == english
+    assert describe.rule_text(event, describe.language("de")) == german
+
+
+def test_a_timed_rules_utc_until_is_told_on_the_events_own_clock():
+    # UNTIL 2027-12-31T15:59:59Z is the last second of 31 December in Shanghai, and 1 January in Auckland.
+    shanghai = ZoneInfo("Asia/Shanghai")
+    start = datetime(2026, 1, 6, 9, tzinfo=shanghai)
+    event = Event("e", "E", start, start + timedelta(hours=1), timezone="Asia/Shanghai", repeat="FREQ=WEEKLY;UNTIL=20271231T155959Z")
+    assert describe.rule_text(event, describe.language("en")) == "every week, until 31 Dec 2027"
+    auckland = replace(event, timezone="Pacific/Auckland", start=start.astimezone(ZoneInfo("Pacific/Auckland")))
+    assert describe.rule_text(auckland, describe.language("en")) == "every week, until 1 Jan 2028"
+
+
+# --- "Last update": the newest change, removals included -------------------
+
+
+def test_last_update_moves_when_an_event_is_removed(tmp_path):
+    path = event_file(tmp_path, '[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-03-01\n\n[[event]]\nid = "b"\ntitle = "B"\ndate = 2026-03-02\n')
+    assert run("build", path, "-o", tmp_path / "one", env={"SOURCE_DATE_EPOCH": "1770000000"}).exit_code == 0
+    assert '<time datetime="2026-02-02T02:40:00Z">' in (tmp_path / "one" / "index.html").read_text()
+    path.write_text(path.read_text().split("\n\n[[event]]\nid = \"b\"")[0] + "\n")
+    assert run("build", path, "-o", tmp_path / "two", env={"SOURCE_DATE_EPOCH": "1780000000"}).exit_code == 0
+    removed = datetime.fromtimestamp(1780000000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    html = (tmp_path / "two" / "index.html").read_text()
+    times = re.findall(r'<dt>Last update</dt><dd><time datetime="([^"]+)">', html)
+    assert times == [removed, removed]  # the calendar's section, and all.ics's (the same calendar)
+    # The lock keeps the removal: a later build with nothing changed still says so.
+    assert run("build", path, "-o", tmp_path / "three", env={"SOURCE_DATE_EPOCH": "1790000000"}).exit_code == 0
+    assert re.findall(r'<dt>Last update</dt><dd><time datetime="([^"]+)">', (tmp_path / "three" / "index.html").read_text()) == [removed] * 2
+    # The change feed's time is the same moment.
+    assert f"<updated>{removed}</updated>" in (tmp_path / "three" / "changes.atom").read_text()
+
+
+# --- <calendar>/embed.html: the timeline alone, for frames ----------------
+
+
+def test_embed_is_the_calendars_timeline_alone_in_each_language(tmp_path):
+    build_page(tmp_path, "--base-url", "https://example.org/cal/")
+    dist = tmp_path / "dist"
+    index = (dist / "index.html").read_text(encoding="utf-8")
+    uids = set(vevents((dist / f"{CALENDAR_ID}.ics").read_bytes()))
+    for folder, lang in (("", "en"), ("de/", "de")):
+        text = (dist / folder / CALENDAR_ID / "embed.html").read_text(encoding="utf-8")
+        html = Elements(text)
+        assert html.elements[0] == ("html", {"lang": lang})
+        assert [a.get("class") for t, a in html.elements if t == "svg"] == ["timeline"]
+        marks = [a["data-uid"] for t, a in html.elements if t == "g" and "mark" in a.get("class", "").split()]
+        assert sorted(marks) == sorted(uids)
+        # The timeline alone: no list, no subscribe buttons, nothing fetched; links open the full page.
+        assert not [t for t, a in html.elements if t in ("ol", "li", "input", "link", "img", "iframe")]
+        assert {a["href"] for t, a in html.elements if t == "a"} == {f"../index.html#feed-{CALENDAR_ID}"}
+        assert all(a.get("target") == "_blank" for t, a in html.elements if t == "a")
+        # The same style and script as the page, allowed by the same hashes; a <meta> policy cannot forbid frames.
+        policy = next(a["content"] for t, a in html.elements if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+        assert policy == page.content_security_policy(meta=True) and "frame-ancestors" not in policy
+    assert f'id="feed-{CALENDAR_ID}"' in index  # where its link leads
+    assert "Alle Termine, und wie man sie abonniert" in (dist / "de" / CALENDAR_ID / "embed.html").read_text(encoding="utf-8")
+    assert not (dist / "all" / "embed.html").exists()  # per calendar only
+
+
+def test_embed_of_several_calendars_each_their_own(tmp_path):
+    event_file(tmp_path, '[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-03-01\n', name="one.toml")
+    event_file(tmp_path, '[[event]]\nid = "b"\ntitle = "B"\ndate = 2026-04-01\n', name="two.toml")
+    assert run("build", tmp_path / "events", "-o", tmp_path / "dist").exit_code == 0
+    for calendar, uid in (("one", "a.one@keydates"), ("two", "b.two@keydates")):
+        html = Elements((tmp_path / "dist" / calendar / "embed.html").read_text(encoding="utf-8"))
+        assert [a["data-uid"] for t, a in html.elements if t == "g" and "mark" in a.get("class", "").split()] == [uid]

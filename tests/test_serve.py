@@ -8,6 +8,7 @@ from email.utils import formatdate, parsedate_to_datetime
 import pytest
 
 from conftest import copy_events, event_file, run, start_server, vevents
+from keydates import page
 
 CALENDAR_ID = "alibaba-qwen-cny-2026"
 FEED = f"/{CALENDAR_ID}.ics"
@@ -244,3 +245,18 @@ def test_create_app_is_a_plain_wsgi_application(events):
     assert body.count(b"BEGIN:VEVENT") == 2
     page = b"".join(app({**environ, "PATH_INFO": "/", "QUERY_STRING": ""}, lambda s, h: None))
     assert b'href="webcal://example.org/all.ics"' in page  # links from the address asked for
+
+
+def test_pages_forbid_frames_and_embeddable_timelines_allow_them(events, serve):
+    server = serve("events")
+    for path in ("/", "/de/index.html"):
+        status, headers, _ = server.request(path)
+        assert status == 200 and headers["content-security-policy"] == page.content_security_policy(), path
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    for path in ("/alibaba-qwen-cny-2026/embed.html", "/de/alibaba-qwen-cny-2026/embed.html"):
+        status, headers, body = server.request(path)
+        assert (status, headers["content-type"]) == (200, "text/html; charset=utf-8"), path
+        policy = headers["content-security-policy"]
+        assert "frame-ancestors" not in policy and "default-src 'none'" in policy
+        assert b'<svg class="timeline"' in body
+    assert "content-security-policy" not in server.request(FEED)[1]

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 from keydates import atom, listing, page, site, stamps
 from keydates.describe import language
@@ -50,6 +51,7 @@ class Site:
     published: list[Published]  # the feeds, one per calendar, then all.ics
     plan: Plan  # stamps by UID, the lock files' new texts, what changed
     files: dict[str, bytes | list[bytes]]  # a list: pieces to write one after another
+    limits: list = field(default_factory=list)  # warnings: feeds past what clients read (site.client_limits)
 
     @property
     def stamps(self) -> dict[str, Stamp]:
@@ -62,7 +64,7 @@ class Site:
 
     @property
     def warnings(self):
-        return self.timeline.warnings + self.plan.warnings
+        return self.timeline.warnings + self.plan.warnings + self.limits
 
     @property
     def tag_feeds(self) -> int:
@@ -89,11 +91,12 @@ def compile_site(
     timeline = validate(sources, settings.language)
     planned = stamps.plan(timeline.calendars, folders, settings.now)
     with progress(timeline.event_count) as advance:
-        published, files = render_site(timeline, planned.stamps, settings, advance)
+        published, files = render_site(timeline, planned.stamps, settings, advance, planned.removals)
+    limits = site.client_limits(timeline.calendars, files, google_addresses(published, settings.base_url, files, extra=other_languages(timeline)))
     newest = max((item.modified for item in published if item.modified), default=None)
     home = language(page_language(timeline, settings))
     files[site.CHANGES] = atom.render(planned.entries, settings.title or site.site_title(published), settings.base_url, newest, home)
-    return Site(timeline, published, planned, files)
+    return Site(timeline, published, planned, files, limits)
 
 
 def other_languages(timeline: Timeline) -> list[str]:
@@ -109,6 +112,7 @@ def page_editions(timeline: Timeline, settings: Settings) -> list[tuple[str, str
 
 def render_site(
     timeline: Timeline, stamps: Mapping[str, Stamp], settings: Settings, advance: Callable[[int], None] | None = None,
+    removals: Mapping[str, datetime] | None = None,
 ) -> tuple[list[Published], dict[str, bytes | list[bytes]]]:
     """The published feeds and every file: feeds, tag feeds, per-event files, pages.
 
@@ -116,27 +120,50 @@ def render_site(
     under `<language>/` with the same layout (de/<id>.ics, de/<id>/<tag>.ics,
     de/index.html...) and the same UIDs, so switching language updates
     events rather than duplicating them. Those folders hold the calendars
-    that offer that language.
+    that offer that language. `removals`: the newest removal by calendar
+    id (Plan.removals), for the page's "Last update".
     """
-    published = site.publish(timeline.calendars, stamps)
+    published = site.publish(timeline.calendars, stamps, removals)
     files: dict[str, bytes | list[bytes]] = dict(site.feed_parts(published, stamps, advance))
     home = page_language(timeline, settings)
     editions = page_editions(timeline, settings)
     extra = [tag for tag, _ in editions[1:]]
-    files[site.PAGE] = page.render(published, settings.base_url, home, editions, "", _versions(files), settings.title)
+    today = settings.now.astimezone(timezone.utc).date()  # repeating events list their dates from it
+    files[site.PAGE] = page.render(published, settings.base_url, home, editions, "", _versions(files), settings.title, today)
     for calendar in timeline.calendars:
         files[f"{calendar.id}.json"] = listing.calendar_json(calendar)
+    for item in published[:-1]:  # the calendars; all.ics, last, has no embeddable view
+        files[page.embed_path(item.feed.id)] = page.render_embed(item, home)
     for tag in extra:
         calendars = [calendar.in_language(tag) for calendar in timeline.calendars if tag in calendar.languages]
-        edition = site.publish(calendars, stamps)
+        edition = site.publish(calendars, stamps, removals)
         for calendar in calendars:
             files[f"{tag}/{calendar.id}.json"] = listing.calendar_json(calendar)
+        for item in edition[:-1]:
+            files[f"{tag}/{page.embed_path(item.feed.id)}"] = page.render_embed(item, tag)
         parts = site.feed_parts(edition, stamps)
         for path, data in parts.items():
             files[f"{tag}/{path}"] = data
         base = settings.base_url + f"{tag}/" if settings.base_url else None
-        files[f"{tag}/{site.PAGE}"] = page.render(edition, base, tag, editions, f"{tag}/", _versions(parts), settings.title)
+        files[f"{tag}/{site.PAGE}"] = page.render(edition, base, tag, editions, f"{tag}/", _versions(parts), settings.title, today)
     return published, files
+
+
+def google_addresses(published: list[Published], base_url: str | None, files: Mapping[str, bytes | list[bytes]], extra: list[str] = ()) -> list[tuple[str, str, str, str]]:
+    """(feed id, path, address, tag) of every feed with a known address, as the page's Google link gives it (with ?v=)."""
+    versions = _versions(files)
+    result = []
+    for folder in ["", *(f"{tag}/" for tag in extra)]:
+        base = base_url + folder if base_url else None
+        for item in published:
+            # Other languages' feeds are under the base URL only (their calendars have no url of their own).
+            url = page.feed_url(item, base) if not folder else (base + quote(item.path) if base else None)
+            if url and folder + item.path in files:
+                result.append((item.feed.id, folder + item.path, page.webcal(f"{url}?v={versions[folder + item.path]}"), ""))
+            for tag in item.tags if base else ():
+                if folder + tag.path in files:
+                    result.append((item.feed.id, folder + tag.path, page.webcal(f"{base}{quote(tag.path)}?v={versions[folder + tag.path]}"), tag.tag))
+    return result
 
 
 def _versions(files: Mapping[str, bytes | list[bytes]]) -> dict[str, str]:

@@ -8,17 +8,19 @@ adding a catalog (docs/languages.md). Pure: from the model only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from importlib.resources import files
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_interval, format_skeleton
+from babel.lists import format_list
 from babel.support import NullTranslations, Translations
 
 from zoneinfo import ZoneInfo
 
 from keydates.model import ChangeItem, Event, Relative, Summary, last_day
+from keydates.recurrence import DAY_CODES, parse_rule
 from keydates.when import parse_window
 
 DOMAIN = "keydates"
@@ -191,7 +193,8 @@ def window_note(event: Event, lang: Language) -> str:
 def description(event: Event, lang: Language) -> str:
     """The DESCRIPTION text: window note, the user's text, the source link.
 
-    The link is repeated here because Google and Outlook don't show URL.
+    The links are repeated here because Google and Outlook don't show URL,
+    and Google does not show CONFERENCE.
     """
     parts = []
     if event.relative and not event.window:  # a window says it in its note
@@ -201,9 +204,73 @@ def description(event: Event, lang: Language) -> str:
         parts.append(window_note(event, lang))
     if event.description:
         parts.append(event.description)
+    if event.conference:  # Google ignores CONFERENCE
+        parts.append(say(lang, "Join online: {url}", url=event.conference))
     if event.url:
         parts.append(say(lang, "Source: {url}", url=event.url))
     return "\n\n".join(parts)
+
+
+def rule_text(event: Event, lang: Language) -> str:
+    """A repeating event's rule in words: 'every week', 'every quarter, until 31 Dec 2027', 'every year, 5 times'.
+
+    FREQ, INTERVAL, COUNT, UNTIL and a weekly rule's weekdays are worded;
+    any other part is quoted as written ('every month (BYDAY=-1FR)'), which
+    is exact if not pretty.
+    """
+    parts = dict(parse_rule(event.repeat).parts)
+    freq, interval = parts.pop("FREQ"), parts.pop("INTERVAL", 1)
+    count, until = parts.pop("COUNT", None), parts.pop("UNTIL", None)
+    parts.pop("WKST", None)  # changes nothing a person sees in the rules keydates accepts
+    if freq == "MONTHLY" and interval == 3:
+        text = lang.gettext("every quarter")
+    else:
+        text = _every(freq, interval, lang).format(count=interval)
+    days = parts.get("BYDAY")
+    if freq == "WEEKLY" and days and all(n == 0 for n, _ in days):
+        del parts["BYDAY"]
+        names = [lang.locale.days["format"]["wide"][DAY_CODES.index(code)] for _, code in days]
+        text = say(lang, "{rule} on {days}", rule=text, days=format_list(names, locale=lang.locale))
+    if parts:
+        text = say(lang, "{rule} ({parts})", rule=text, parts=";".join(f"{key}={_part_text(value)}" for key, value in parts.items()))
+    if count is not None:
+        text = lang.ngettext("{rule}, once", "{rule}, {count} times", count).format(rule=text, count=count)
+    if until is not None:
+        text = say(lang, "{rule}, until {day}", rule=text, day=day_range(_until_day(until, event), _until_day(until, event), lang))
+    return text
+
+
+def _every(freq: str, n: int, lang: Language) -> str:
+    if freq == "YEARLY":
+        return lang.ngettext("every year", "every {count} years", n)
+    if freq == "MONTHLY":
+        return lang.ngettext("every month", "every {count} months", n)
+    if freq == "WEEKLY":
+        return lang.ngettext("every week", "every {count} weeks", n)
+    if freq == "DAILY":
+        return lang.ngettext("every day", "every {count} days", n)
+    if freq == "HOURLY":
+        return lang.ngettext("every hour", "every {count} hours", n)
+    if freq == "MINUTELY":
+        return lang.ngettext("every minute", "every {count} minutes", n)
+    return lang.ngettext("every second", "every {count} seconds", n)
+
+
+def _part_text(value) -> str:
+    if isinstance(value, tuple):
+        return ",".join(f"{item[0] or ''}{item[1]}" if isinstance(item, tuple) else str(item) for item in value)
+    return str(value)
+
+
+def _until_day(text: str, event: Event) -> date:
+    """The last day a rule's UNTIL (RFC 5545 form: a date, or a UTC or floating time) allows, on the event's clock."""
+    if len(text) == 8:
+        return datetime.strptime(text, "%Y%m%d").date()
+    moment = datetime.strptime(text.rstrip("Z"), "%Y%m%dT%H%M%S")
+    if text.endswith("Z") and isinstance(event.start, datetime):
+        zone = ZoneInfo(event.timezone) if event.timezone else event.start.tzinfo
+        moment = moment.replace(tzinfo=timezone.utc).astimezone(zone)
+    return moment.date()
 
 
 def reminder_text(event: Event, lang: Language) -> str:

@@ -16,6 +16,8 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import webcolors
+
 from keydates.describe import DEFAULT_LANGUAGE, description, language, reminder_text
 from keydates.model import Entry, Event, Feed, Override, Reminder, Stamp
 from keydates.recurrence import span_end
@@ -153,6 +155,22 @@ def _calendar_head(feed: Feed) -> Iterator[str]:
         yield f"SOURCE;VALUE=URI:{uri(feed.url)}"
     yield f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}"  # VALUE is required (RFC 7986 5.7)
     yield f"X-PUBLISHED-TTL:{refresh}"
+    if feed.color:
+        yield from _calendar_color(feed.color)
+
+
+def _calendar_color(color: str) -> Iterator[str]:
+    """RFC 7986 COLOR takes a CSS3 color name only: written for a name, or a
+    #rrggbb that is one; Apple reads X-APPLE-CALENDAR-COLOR, a #rrggbb, instead."""
+    if color.startswith("#"):
+        try:
+            yield f"COLOR:{webcolors.hex_to_name(color, spec='css3')}"
+        except ValueError:
+            pass  # no name for it: COLOR would be invalid, and no nearest name is chosen for the user
+        yield f"X-APPLE-CALENDAR-COLOR:{color.upper()}"
+    else:
+        yield f"COLOR:{color}"
+        yield f"X-APPLE-CALENDAR-COLOR:{webcolors.name_to_hex(color).upper()}"
 
 
 def _overridden(event: Event, override: Override) -> Event:
@@ -203,6 +221,10 @@ def _event_block(uid: str, event: Event, stamp: Stamp, tag: str = DEFAULT_LANGUA
         lines.append(fold(f"LOCATION{param}:{escape_text(event.location)}"))
     if event.url:
         lines.append(fold(f"URL:{uri(event.url)}"))  # a URI: not TEXT-escaped (RFC 5545 3.3.13)
+    if event.conference:  # RFC 7986 5.11: VALUE=URI is required; the link is in DESCRIPTION too (Google ignores this)
+        lines.append(fold(f"CONFERENCE;VALUE=URI:{uri(event.conference)}"))
+    if event.color:  # a CSS3 color name (RFC 7986 5.9)
+        lines.append(f"COLOR:{event.color}")
     if event.tags:
         lines.append(_categories(event.tags))
     lines.append(_flags(event.status, event.busy, event.all_day))

@@ -118,6 +118,8 @@ class Event:
     relative: Relative | None = None  # set when placed relative to another event
     additions: tuple[date | datetime, ...] = ()  # RDATEs: starts besides the rule's, same kind as start
     overrides: tuple[Override, ...] = ()  # changed occurrences, by their original start
+    color: str = ""  # a CSS3 color name (RFC 7986 COLOR)
+    conference: str = ""  # an http(s) address to join it (RFC 7986 CONFERENCE)
 
     @property
     def all_day(self) -> bool:
@@ -218,6 +220,7 @@ class Calendar:
     feed_tags: tuple[str, ...] | None = None  # tags with a feed of their own; None: every tag
     language: str = "en"  # a BCP 47 tag with a catalog (describe.language_tag)
     translations: tuple[Translation, ...] = ()  # name and description in other languages
+    color: str = ""  # a CSS3 color name or #rrggbb (schema.color)
 
     @cached_property
     def languages(self) -> tuple[str, ...]:
@@ -235,7 +238,7 @@ class Calendar:
 
     def feed(self) -> Feed:
         """This calendar as one published feed."""
-        return Feed(self.id, self.name, self.description, self.refresh, self.url, self.entries, self.language)
+        return Feed(self.id, self.name, self.description, self.refresh, self.url, self.entries, self.language, self.color)
 
     @cached_property
     def entries(self) -> tuple[Entry, ...]:
@@ -290,6 +293,7 @@ class Feed:
     url: str
     entries: tuple[Entry, ...]
     language: str = "en"  # of its own words (name, tag-feed wording); each entry has its own
+    color: str = ""  # its calendar's (schema.color); all.ics of several calendars has none
 
 
 def combined_feed(calendars: list[Calendar], language: str = "en") -> Feed:
@@ -301,6 +305,7 @@ def combined_feed(calendars: list[Calendar], language: str = "en") -> Feed:
         description = "Every calendar: " + ", ".join(c.name for c in calendars)
     refresh = min((c.refresh for c in calendars), default=timedelta(hours=6))
     entries = tuple(entry for c in calendars for entry in c.entries)
+    color = ""
     if len(calendars) == 1:
-        language = calendars[0].language
-    return Feed("all", name, description, refresh, "", entries, language)
+        language, color = calendars[0].language, calendars[0].color
+    return Feed("all", name, description, refresh, "", entries, language, color)

@@ -1,8 +1,10 @@
 """The subscribe page: one self-contained HTML file with an SVG timeline per feed.
 
-Pure and deterministic: the page is made from the feeds and the lock file's
-stamps only, never from the clock. Where "today" falls on each timeline is
-worked out by a few lines of script when the page is viewed.
+Pure and deterministic: the page is made from the feeds, the lock file's
+stamps and the day it is built for (`today`, from Settings.now: a repeating
+event lists its next dates from then), never from the clock. Where "today"
+falls on each timeline is worked out by a few lines of script when the page
+is viewed.
 
 The timeline is drawn in percentages of its width, so it fills a phone or a
 desktop screen while its text keeps its size. Long empty stretches between
@@ -17,6 +19,7 @@ import hashlib
 import json
 import math
 from bisect import bisect_right
+from itertools import islice
 from dataclasses import dataclass
 from functools import cache
 from datetime import date, datetime, timedelta, timezone
@@ -26,9 +29,10 @@ from urllib.parse import quote, urlencode, urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from keydates.describe import Language, day_range, description, relation, language_name, language, month_name, moment_text, short_day_range, when_text, window_label, window_phrase, year_text
-from keydates.model import Entry, Event
-from keydates.site import Published, event_path, page_entries
+from keydates.describe import Language, day_range, description, relation, language_name, language, month_name, moment_text, rule_text, short_day_range, when_text, window_label, window_phrase, year_text
+from keydates.model import Entry, Event, last_day
+from keydates.recurrence import occurrences, parse_rule, span_end
+from keydates.site import PAGE, Published, event_path, page_entries
 
 EPOCH = date(1970, 1, 1)  # day numbers as in JavaScript: Date.UTC(y, m, d) / 86400000
 LABELLED_LIMIT = 60  # up to this many events, one labelled row each; beyond, packed lanes
@@ -38,6 +42,8 @@ BREAK = 4.0  # % of the width for a cut-out stretch of time
 AXIS_HEIGHT = 36  # px above the first row: month and day labels
 ROW = 34  # px per labelled row: title line, then the mark
 LANE = 11  # px per packed lane
+NEXT_DATES = 3  # a repeating event's dates listed from the day the page is built for
+FINAL_SCAN = 10_000  # occurrences followed to find a rule's last one
 
 # The page's style and script, package files inlined into the page so that
 # it stays one self-contained file; the Content-Security-Policy allows just
@@ -50,17 +56,18 @@ def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def content_security_policy(meta: bool = False) -> str:
+def content_security_policy(meta: bool = False, framed: bool = False) -> str:
     """The page's CSP: its own style and script only, no fetches, no framing.
 
     `meta`: for the page's <meta> element, where frame-ancestors is not
     allowed (it only works as an HTTP header, which `serve` sends).
+    `framed`: for embed.html, which other sites may show in a frame.
     """
     policy = [
         "default-src 'none'", f"style-src {_sha256(CSS)}", f"script-src {_sha256(SCRIPT)}",
         "img-src data:", "base-uri 'none'", "form-action 'none'",
     ]  # fmt: skip
-    if not meta:
+    if not meta and not framed:
         policy.append("frame-ancestors 'none'")
     return "; ".join(policy)
 
@@ -154,6 +161,7 @@ def _environment(tag: str) -> Environment:
 def render(
     published: list[Published], base_url: str | None = None, tag: str = "en",
     editions: list[tuple[str, str]] = (), folder: str = "", versions: dict[str, str] | None = None, title: str = "",
+    today: date | None = None,
 ) -> bytes:
     """The whole page as UTF-8 bytes; links are relative to the page, subscribe links absolute.
 
@@ -162,11 +170,14 @@ def render(
     `folder` is this page's ('' or 'de/'). `versions`: a short hash of each
     feed's bytes by its path (relative to the page), for Google's link.
     `title`: the page's title (the site file's), else the calendar's name.
+    `today`: the day the page is built for; a repeating event lists its
+    next dates from it (from its first date if None).
     """
     versions = versions or {}
     lang = language(tag)
     up = "../" * folder.count("/")
     calendars = [item for item in published if item.feed.id != "all"]
+    anchors = _anchors(calendars)
     context = {
         "lang": tag,
         "title": title or (calendars[0].feed.name if len(calendars) == 1 else None),
@@ -174,7 +185,7 @@ def render(
         "css": Markup(CSS),
         "script": Markup(SCRIPT),
         "missing": [item.path for item in published if feed_url(item, base_url) is None],
-        "sections": [_section(item, index, base_url, lang, _anchors(calendars), versions) for index, item in enumerate(published)],
+        "sections": [_section(item, index, base_url, lang, anchors, versions, today) for index, item in enumerate(published)],
         "client_names": CLIENT_NAMES,
         "editions": [
             {"tag": other, "name": language_name(other), "href": up + path + "index.html", "current": path == folder}
@@ -182,8 +193,75 @@ def render(
         ] if len(editions) > 1 else [],
         "add_names": {"add-google": lang.gettext("Add to Google Calendar"), "add-outlook": lang.gettext("Add to Outlook")},
         "status_names": {"tentative": lang.gettext("tentative"), "cancelled": lang.gettext("cancelled")},
+        "json_ld": json_ld(calendars, base_url, lang, anchors),
     }
     return _environment(tag).get_template("page.html").render(context).encode("utf-8")
+
+
+EMBED = "embed.html"
+
+
+def embed_path(calendar_id: str) -> str:
+    """The embeddable timeline of one calendar: in its folder, beside its tag feeds (which end in .ics)."""
+    return f"{calendar_id}/{EMBED}"
+
+
+def render_embed(item: Published, tag: str = "en") -> bytes:
+    """One calendar's timeline alone, for a frame on a blog or an IR site, as UTF-8 bytes.
+
+    The same timeline as the page's (same templates, style and script);
+    its links open the full page, one folder up, in a new tab.
+    """
+    lang = language(tag)
+    shown = page_entries(item.feed.entries)
+    context = {
+        "lang": tag, "name": item.feed.name, "feed_id": item.feed.id, "csp": content_security_policy(meta=True),
+        "css": Markup(CSS), "script": Markup(SCRIPT), "page": f"../{PAGE}#{_anchor(item)}",
+        "timeline_data": _timeline(shown, 0, lang) if shown else None, "shown": len(shown), "total": len(item.feed.entries),
+    }  # fmt: skip
+    return _environment(tag).get_template("embed.html").render(context).encode("utf-8")
+
+
+# schema.org's EventStatusType by our status. A tentative event is scheduled
+# as far as schema.org can say (its description says "expected"); postponed
+# and rescheduled are not something an event file states.
+SCHEMA_STATUS = {"confirmed": "EventScheduled", "tentative": "EventScheduled", "cancelled": "EventCancelled"}
+
+
+def json_ld(calendars: list[Published], base_url: str | None, lang: Language, anchors: dict[str, str]) -> Markup:
+    """The page's events as schema.org Event JSON-LD, for search engines and scripts.
+
+    One Event per event the page lists, once (the `all` section repeats
+    them). All-day dates are ISO dates with the end inclusive: schema.org's
+    endDate is the last day of the event (a Date is a day, not an instant),
+    unlike iCalendar's exclusive DTEND. `url` is the event's anchor on this
+    page: absolute when the page's address is known, else relative to it.
+    """
+    page_url = (base_url or "") + PAGE
+    graph = []
+    for item in calendars:
+        if item.same_as:
+            continue
+        for entry in page_entries(item.feed.entries):
+            event = entry.event
+            end = event.last_day if event.all_day else event.end
+            thing = {
+                "@type": "Event", "@id": f"{page_url}#{anchors[entry.uid]}", "identifier": entry.uid,
+                "name": event.title, "startDate": event.start.isoformat(), "endDate": end.isoformat(),
+                "eventStatus": f"https://schema.org/{SCHEMA_STATUS[event.status]}",
+                "url": f"{page_url}#{anchors[entry.uid]}", "inLanguage": lang.code,
+            }  # fmt: skip
+            text = description(event, lang)
+            if text:
+                thing["description"] = text
+            if event.location:
+                thing["location"] = {"@type": "Place", "name": event.location}
+            graph.append(thing)
+    document = {"@context": "https://schema.org", "@graph": graph}
+    # Inside <script> only "</script" or "<!--" could end or change the block:
+    # written as JSON escapes, they read the same to any JSON parser.
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 # The clients the subscribe buttons open, by Link.client: product names.
@@ -210,7 +288,9 @@ def _anchors(calendars: list[Published]) -> dict[str, str]:
     }  # fmt: skip
 
 
-def _section(item: Published, index: int, base_url: str | None, lang: Language, anchors: dict[str, str], versions: dict[str, str]) -> dict:
+def _section(
+    item: Published, index: int, base_url: str | None, lang: Language, anchors: dict[str, str], versions: dict[str, str], today: date | None,
+) -> dict:
     """What the template shows of one feed."""
     feed = item.feed
     entries = feed.entries
@@ -235,7 +315,7 @@ def _section(item: Published, index: int, base_url: str | None, lang: Language, 
         section["timeline"] = _timeline(shown, index, lang)
         # Anchors and add links once per event: in its calendar's section, not again in all's.
         own = feed.id != "all"
-        section["events"] = [_event_item(entry, lang, anchors.get(entry.uid) if own else None) for entry in shown]
+        section["events"] = [_event_item(entry, lang, anchors.get(entry.uid) if own else None, today) for entry in shown]
     for tag in item.tags:
         links = []
         if base_url:
@@ -244,17 +324,48 @@ def _section(item: Published, index: int, base_url: str | None, lang: Language, 
     return section
 
 
-def _event_item(entry: Entry, lang: Language, anchor: str | None) -> dict:
+def next_dates(event: Event, today: date | None, limit: int = NEXT_DATES) -> list[tuple[date | datetime, date | datetime]]:
+    """The first `limit` occurrences (start, end) not over before `today` (on their own clock); from the first if None."""
+    found = []
+    for start, end in occurrences(event):
+        if today is None or last_day(start, end) >= today:
+            found.append((start, end))
+            if len(found) == limit:
+                break
+    return found
+
+
+def final_end(event: Event) -> date | datetime | None:
+    """The end of the event's last occurrence, after which the page's script dims it as past; None for a rule without end.
+
+    A rule's occurrences are followed up to FINAL_SCAN; beyond, the bound
+    worked out from its UNTIL or COUNT (recurrence.span_end) stands in.
+    """
+    if event.repeat and not {"UNTIL", "COUNT"} & parse_rule(event.repeat).parts.keys():
+        return None
+    ends = [end for _, end in islice(occurrences(event), FINAL_SCAN + 1)]
+    if len(ends) <= FINAL_SCAN:
+        return max(ends, key=lambda end: (end.astimezone(timezone.utc) if isinstance(end, datetime) else end))
+    return span_end(event)
+
+
+def _event_item(entry: Entry, lang: Language, anchor: str | None, today: date | None = None) -> dict:
     """What the template shows of one event in the list."""
     event = entry.event
+    repeats = bool(event.repeat or event.additions)
+    upcoming = [
+        {"iso": start.isoformat(), "text": when_text(event, lang, start, end)} for start, end in next_dates(event, today)
+    ] if repeats else []  # fmt: skip
+    final = final_end(event)
     badge = ""
     if event.window and event.status == "tentative":
         badge = "window"
     elif event.status != "confirmed":
         badge = event.status
     return {
-        "status": event.status, "uid": entry.uid, "last": _day(event.last_day + timedelta(days=1)),
-        "when": when_text(event, lang) + (f" ({relation(event.relative, lang)})" if event.relative and not event.window else ""), "repeats": bool(event.repeat), "title": event.title, "badge": badge,
+        "status": event.status, "uid": entry.uid, "last": _day(last_day(event.start, final) + timedelta(days=1)) if final is not None else None,
+        "when": when_text(event, lang) + (f" ({relation(event.relative, lang)})" if event.relative and not event.window else ""), "repeats": repeats, "title": event.title, "badge": badge,
+        "rule": rule_text(event, lang) if event.repeat else "", "next": upcoming,
         "description": event.description, "location": event.location, "tags": event.tags,
         "url": event.url, "host": urlsplit(event.url).hostname or event.url if event.url else "",
         "anchor": anchor, "add": add_links(entry, lang) if anchor else [],

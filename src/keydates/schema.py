@@ -18,6 +18,8 @@ from functools import cache, cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
+import webcolors
+
 from keydates.describe import language_tag
 from keydates.errors import did_you_mean, show
 from keydates.ids import ID_RE, suggestion
@@ -387,6 +389,42 @@ def texts(value) -> str | dict[str, str]:
     return result
 
 
+_HEX_RE = re.compile(r"#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})", re.ASCII)
+
+
+def color(value) -> str:
+    """A CSS3 color name (RFC 7986 COLOR takes only these) or #rrggbb; kept as a lower-case name or #rrggbb."""
+    value = text(value).strip()
+    if _HEX_RE.fullmatch(value):
+        return webcolors.normalize_hex(value)
+    try:
+        webcolors.name_to_hex(value)
+    except ValueError:
+        hint = did_you_mean(value, webcolors.names("css3"), fold_case=True)
+        raise Invalid(f"{value!r} is not a color{hint}: give a CSS3 color name such as 'steelblue', or #rrggbb") from None
+    return value.lower()
+
+
+def named_color(value) -> str:
+    """An event's color: a CSS3 color name, or a #rrggbb that is one, for RFC 7986 COLOR (no client reads a hex on an event)."""
+    value = color(value)
+    if not value.startswith("#"):
+        return value
+    try:
+        return webcolors.hex_to_name(value, spec="css3")
+    except ValueError:
+        raise Invalid(
+            f"{value!r} is not a CSS3 color, and an event's color is written as RFC 7986 COLOR, which takes only their names; "
+            f"the nearest is {nearest_color(value)!r} (a calendar's color may be any #rrggbb)"
+        ) from None
+
+
+def nearest_color(hex_value: str) -> str:
+    """The CSS3 color name nearest to #rrggbb (for a message; never chosen silently)."""
+    red, green, blue = webcolors.hex_to_rgb(hex_value)
+    return min(webcolors.names("css3"), key=lambda name: sum((a - b) ** 2 for a, b in zip(webcolors.name_to_rgb(name), (red, green, blue))))
+
+
 def years(value) -> list:
     """A year or a list of them (each checked against the holiday source)."""
     return [value] if isinstance(value, int) and not isinstance(value, bool) else expect(value, list)
@@ -407,6 +445,7 @@ CALENDAR = Table((
     Key("timezone", zone_name, required=True),
     Key("refresh", positive_duration, default=timedelta(hours=6)),
     Key("url", http_url, default=""),
+    Key("color", color, default=""),  # COLOR (names only) and X-APPLE-CALENDAR-COLOR (docs/clients.md)
     Key("remind", reminder_phrases, default=()),
     Key("feeds", tags),  # tags with a feed of their own; default: every tag
     Key("language", language),  # default: the site's (compile.Settings.language)
@@ -434,6 +473,8 @@ EVENT = Table((
     Key("description", texts, default=""),
     Key("location", texts, default=""),
     Key("url", http_url, default=""),
+    Key("color", named_color, default=""),  # RFC 7986 COLOR
+    Key("conference", http_url, default=""),  # RFC 7986 CONFERENCE, and in DESCRIPTION for Google
     Key("tags", tags, default=()),
     Key("status", status),  # default: tentative for windows, else confirmed
     Key("busy", boolean),  # default: busy when timed, free when all-day

@@ -8,6 +8,7 @@ so one set of links works on a static host and on the server:
     <feed-id>/<tag>.ics        only the events of one tag (feed-id: a calendar, or all)
     <calendar-id>/event/<event-id>.ics   one event, to import once (the page's download);
                                a folder, never a file name ending in .ics, so no tag collides
+    <calendar-id>/embed.html   its timeline alone, for frames on other sites (page.py)
     index.html                 the subscribe page (page.py)
 
 Pure: nothing here reads files or the clock.
@@ -20,10 +21,11 @@ from collections.abc import Callable, Iterable, Mapping
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import quote
 
 from keydates import schema
-from keydates.errors import InputError, KeydatesError, Problem
+from keydates.errors import InputError, KeydatesError, Problem, plural
 from keydates.ical import assemble, event_file, render_events
 from keydates.model import Calendar, Entry, Event, Feed, Stamp, combined_feed
 
@@ -53,7 +55,7 @@ class Published:
     path: str
     own_url: str = ""  # [calendar] url: where the calendar says it is published
     tags: tuple[TagFeed, ...] = ()
-    modified: datetime | None = None  # newest LAST-MODIFIED of its events
+    modified: datetime | None = None  # newest LAST-MODIFIED of its events, or removal of one
     same_as: str = ""  # all.ics of a single calendar: that calendar's name
 
     @property
@@ -128,22 +130,28 @@ def _part(feed: Feed, tags: Iterable[str], entries: tuple[Entry, ...]) -> Feed:
     return replace(feed, name=name, description=description, url="", entries=entries)
 
 
-def publish(calendars: list[Calendar], stamps: Mapping[str, Stamp]) -> list[Published]:
+def publish(calendars: list[Calendar], stamps: Mapping[str, Stamp], removals: Mapping[str, datetime] | None = None) -> list[Published]:
     """Every feed of the site: one per calendar, then all.
 
+    `removals`: the newest removal time of an event by calendar id (the
+    lock's tombstones), so that a deletion counts as the feed's last change.
     Raises InputError when the tag feeds would be out of proportion to the
     events (see check_output_size).
     """
+    removals = removals or {}
     result = []
     for calendar in calendars:
-        result.append(_published(calendar.feed(), stamps, calendar.url, calendar.feed_tags))
+        result.append(_published(calendar.feed(), stamps, calendar.url, calendar.feed_tags, removed=removals.get(calendar.id)))
     combined = combined_feed(calendars)
+    # all.ics changes when any calendar's event goes, that of a calendar whose file is gone too.
+    everywhere = max(removals.values(), default=None)
     if len(calendars) == 1:
         # all.ics is the same calendar again: no tag feeds of its own.
-        result.append(Published(combined, f"{combined.id}.ics", modified=result[0].modified, same_as=calendars[0].name))
+        modified = _newest(result[0].modified, everywhere)
+        result.append(Published(combined, f"{combined.id}.ics", modified=modified, same_as=calendars[0].name))
     else:
         chosen = None if all(c.feed_tags is None for c in calendars) else {t for c in calendars for t in (c.feed_tags or ())}
-        result.append(_published(combined, stamps, allowed=chosen))
+        result.append(_published(combined, stamps, allowed=chosen, removed=everywhere))
     check_output_size(calendars, result)
     return result
 
@@ -174,13 +182,76 @@ def check_output_size(calendars: list[Calendar], published: list[Published]) -> 
     raise InputError([Problem(calendar.path, message, field="[calendar] feeds")])
 
 
-def _published(feed: Feed, stamps: Mapping[str, Stamp], own_url: str = "", allowed=None) -> Published:
+def _newest(*moments: datetime | None) -> datetime | None:
+    return max((moment for moment in moments if moment is not None), default=None)
+
+
+# What calendar clients are reported to take (docs/clients.md, "Limits"):
+# Google Calendar stops reading a feed past about 1 MB or about 1,100 events
+# (new subscribers silently miss the rest), and fails silently on a
+# subscribe address longer than 256 characters.
+FEED_BYTES = 1_000_000
+FEED_EVENTS = 1_000
+URL_LENGTH = 256
+
+
+def client_limits(
+    calendars: list[Calendar], files: Mapping[str, bytes | list[bytes]], addresses: Iterable[tuple[str, str, str, str]] = (),
+) -> list[Problem]:
+    """Warnings for feeds past what clients are reported to read.
+
+    `files`: the site's files by path (feeds of other languages under
+    de/...). `addresses`: (feed id, feed path, the address Google's
+    subscribe link gives it with its ?v=, the tag of a tag feed or '') for
+    each feed whose address is known.
+    """
+    problems = []
+    # all.ics of one calendar is that calendar again; of several, every one's.
+    where = {c.id: c.path for c in calendars} | {"all": calendars[0].path if len(calendars) == 1 else "all.ics"}
+    languages = sorted({tag for c in calendars for tag in c.languages[1:]})  # their feeds are de/<id>.ics...
+
+    def size(path: str) -> int:
+        data = files.get(path, b"")
+        return len(data) if isinstance(data, bytes) else sum(map(len, data))
+
+    counts = {c.id: len(c.events) + sum(len(e.overrides) for e in c.events) for c in calendars}  # VEVENTs
+    if len(calendars) > 1:  # else all.ics is the same calendar again
+        counts["all"] = sum(counts.values())
+    for feed_id, count in counts.items():
+        paths = [path for path in (f"{feed_id}.ics", *(f"{tag}/{feed_id}.ics" for tag in languages)) if path in files]
+        largest = max(paths, key=size, default=None)
+        if largest is not None and size(largest) > FEED_BYTES:
+            problems.append(Problem(where[feed_id], (
+                f"feed {largest} is {size(largest) / 1e6:.1f} MB; Google Calendar is reported to stop reading a feed past about "
+                f"{FEED_BYTES / 1e6:.0f} MB, so new subscribers may miss events: split the calendar, or shorten descriptions"
+            ), warning=True))  # fmt: skip
+        if count > FEED_EVENTS:
+            problems.append(Problem(where[feed_id], (
+                f"feed {feed_id}.ics has {count:,} events; Google Calendar is reported to stop reading a feed past about "
+                f"{FEED_EVENTS:,} events, so new subscribers may miss some: split the calendar"
+            ), warning=True))  # fmt: skip
+    too_long: dict[Path | str, list[tuple[str, str, str]]] = {}
+    for feed_id, path, address, tag in addresses:
+        if len(address) > URL_LENGTH:
+            too_long.setdefault(where.get(feed_id, path), []).append((path, address, tag))
+    for owner, found in too_long.items():  # once per calendar: a long base URL makes every tag feed's too long
+        path, address, tag = min(found, key=lambda item: len(item[1]))
+        more = f" (and {plural(len(found) - 1, 'other feed')} of it)" if len(found) > 1 else ""
+        advice = "a shorter address to publish at" + (", or shorter tags" if all(t for _, _, t in found) else "")
+        problems.append(Problem(owner, (
+            f"the subscribe address of {path}{more} is {len(address)} characters ({address[:50]}…); Google Calendar is "
+            f"reported to fail silently on addresses longer than {URL_LENGTH}: choose {advice}"
+        ), warning=True))  # fmt: skip
+    return problems
+
+
+def _published(feed: Feed, stamps: Mapping[str, Stamp], own_url: str = "", allowed=None, removed: datetime | None = None) -> Published:
     counts: dict[str, int] = {}
     for entry in feed.entries:
         for tag in entry.event.tags:
             counts[tag] = counts.get(tag, 0) + 1
     tags = tuple(TagFeed(tag, tag_path(feed.id, tag), counts[tag]) for tag in sorted(counts) if allowed is None or tag in allowed)
-    modified = max((stamps[entry.uid].modified for entry in feed.entries), default=None)
+    modified = _newest(max((stamps[entry.uid].modified for entry in feed.entries), default=None), removed)
     return Published(feed, f"{feed.id}.ics", own_url, tags, modified)
 
 

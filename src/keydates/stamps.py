@@ -56,6 +56,7 @@ class Plan:
     removed_calendars: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     entries: list[ChangeEntry] = field(default_factory=list)  # every folder's change log
+    removals: dict[str, datetime] = field(default_factory=dict)  # newest tombstone's removal time, by calendar id
 
 
 def plan(calendars: list[Calendar], folders: Mapping[Path, FolderState], now: datetime) -> Plan:
@@ -135,6 +136,10 @@ class _Folder:
             entries.append(ChangeEntry(now, tuple(self.items[:KEPT_ITEMS]), max(0, len(self.items) - KEPT_ITEMS)))
             self.dirty = True
         lock = LockData(new_calendars, removed, tuple(entries[-KEPT_BUILDS:]))
+        for record in removed.values():  # a removal is a change too: "Last update" on the page
+            newest = self.result.removals.get(record.calendar)
+            if newest is None or record.removed > newest:
+                self.result.removals[record.calendar] = record.removed
         path = self.folder / LOCK_NAME
         new_text = dump(lock) if self.dirty or self.state.lock is None else self.state.lock
         self.result.locks.append(LockUpdate(path, self.state.lock, new_text, self.folder / SERVED_NAME, self.state.served, tuple(self.changed_names)))

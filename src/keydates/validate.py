@@ -187,7 +187,7 @@ def _calendar(source: Source, report: _Report, language: str) -> _File:
     tags = {tag for event in file.fixed for tag in event.tags} | {tag for p in file.pending for tag in p.values["tags"]}
     file.calendar = Calendar(
         id=calendar_id, name=texts.pop("name"), timezone=values["timezone"], path=source.path,
-        description=texts.pop("description"), refresh=values["refresh"], url=values["url"],
+        description=texts.pop("description"), refresh=values["refresh"], url=values["url"], color=values["color"],
         events=tuple(file.fixed), language=own_language, translations=texts.pop("translations"),
         named_by_file="id" not in meta, feed_tags=_feed_tags(values["feeds"], tags, report),
     )  # fmt: skip
@@ -337,6 +337,7 @@ def _made(values: dict, context: _Context, start, end, tz, window, *, tentative:
         id=values["id"], uid=values["uid"], previous_ids=values["previous_ids"], title=texts["title"], start=start, end=end,
         timezone=tz, window=window, description=texts["description"], location=texts["location"], url=values["url"],
         translations=texts["translations"], tags=values["tags"], status=status, busy=busy,
+        color=values["color"], conference=values["conference"],
         reminders=_reminders(remind, start, bool(more.get("repeat"))), **more,
     )  # fmt: skip
     problem = instance_problem(event)

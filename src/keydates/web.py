@@ -57,7 +57,10 @@ HOST_RE = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a
 # Sent with every response; the page's CSP (page.content_security_policy)
 # allows its own inline style and script by hash and nothing else.
 SECURITY_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer")]
-PAGE_HEADERS = [("Content-Security-Policy", page.content_security_policy()), ("X-Frame-Options", "DENY")]
+# As a header the policy can say who may frame a page (a <meta> cannot):
+# nobody for the subscribe pages, anybody for the embeddable timelines.
+PAGE_POLICY = page.content_security_policy()
+EMBED_POLICY = page.content_security_policy(framed=True)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class Resource:
     modified: datetime
     cache_control: str
     vary: bool = False  # the page when links come from the Host header
+    policy: str = ""  # a page's Content-Security-Policy
 
     @property
     def headers(self) -> list[tuple[str, str]]:
@@ -87,16 +91,18 @@ class Resource:
             ("Cache-Control", self.cache_control),
         ] + ([("Vary", "Host")] if self.vary else [])
         full = headers + [("Content-Type", self.content_type), ("Content-Length", str(len(self.body)))] + SECURITY_HEADERS
-        if self.content_type == HTML_TYPE:
-            full += PAGE_HEADERS
+        if self.policy:
+            full.append(("Content-Security-Policy", self.policy))
+            if self.policy == PAGE_POLICY:
+                full.append(("X-Frame-Options", "DENY"))  # for browsers without frame-ancestors
         self.__dict__["_headers"] = headers
         self.__dict__["_full"] = full
 
 
-def _resource(body: bytes, content_type: str, modified: datetime, cache_control: str, vary: bool = False) -> Resource:
+def _resource(body: bytes, content_type: str, modified: datetime, cache_control: str, vary: bool = False, policy: str = "") -> Resource:
     # A strong ETag from the bytes themselves: equal bytes, equal tag, on any server.
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    return Resource(body, content_type, etag, modified, cache_control, vary)
+    return Resource(body, content_type, etag, modified, cache_control, vary, policy)
 
 
 @dataclass
@@ -244,8 +250,9 @@ class App:
                 # Last-Modified moves forward exactly when the bytes change.
                 same = old.body == body
                 modified = old.modified if same else max(newest, old.modified + timedelta(seconds=1))
-            if path.endswith(".html"):  # the pages of other languages (de/index.html)
-                resources[path] = _resource(body, HTML_TYPE, modified, "public, no-cache")
+            if path.endswith(".html"):  # the pages of other languages (de/index.html), the embeddable timelines
+                policy = EMBED_POLICY if path.endswith("/" + page.EMBED) else PAGE_POLICY
+                resources[path] = _resource(body, HTML_TYPE, modified, "public, no-cache", policy=policy)
                 continue
             if path.endswith(".atom"):
                 resources[path] = _resource(body, ATOM_TYPE, modified, "public, no-cache")
@@ -331,12 +338,13 @@ class App:
 
     def _page(self, snapshot: Snapshot, environ) -> Resource:
         base = self.base_url or self.request_base(environ)
-        key = ("page", base)
+        today = lock.now_utc().date()  # repeating events list their next dates from the day of the request
+        key = ("page", base, today)
         if key not in snapshot.cache:
             # The same ?v= as a build's: its first 12 hex digits are the ETag's.
             versions = {path: r.etag.strip('"')[:12] for path, r in snapshot.resources.items() if path.endswith(".ics")}
-            body = page.render(snapshot.published, base, snapshot.language, snapshot.editions, "", versions, self.title)
-            _remember(snapshot.cache, key, _resource(body, HTML_TYPE, snapshot.modified, "public, no-cache", vary=not self.base_url))
+            body = page.render(snapshot.published, base, snapshot.language, snapshot.editions, "", versions, self.title, today)
+            _remember(snapshot.cache, key, _resource(body, HTML_TYPE, snapshot.modified, "public, no-cache", vary=not self.base_url, policy=PAGE_POLICY))
         return snapshot.cache[key]
 
     def request_base(self, environ) -> str:
