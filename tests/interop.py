@@ -5,7 +5,9 @@
 "alarms"}}}: every date-time in UTC ("2026-03-08T14:00:00Z"), dates as
 "2026-03-08", the first instances as [start, end] pairs and, per instance,
 the time each VALARM fires (floating, without Z, for all-day events), and
-the SUMMARY, DESCRIPTION and URL as read.
+the SUMMARY, DESCRIPTION and URL as read. A changed occurrence (a VEVENT
+with the series' UID and a RECURRENCE-ID) is read through its series, as
+clients show it: in its instance's place.
 Parsers:
 
 - "ical": Home Assistant's strict `ical` package (its own timeline);
@@ -116,8 +118,11 @@ def _read_ical(texts, instances):
         calendar = IcsCalendarStream.calendar_from_ics(text)
         events = {}
         for event in calendar.events:
+            if event.recurrence_id:
+                continue
             found = []
-            for item in calendar_timeline([event], UTC):
+            series = [e for e in calendar.events if e.uid == event.uid]
+            for item in calendar_timeline(series, UTC):
                 found.append(item)
                 if len(found) == instances:
                     break
@@ -140,14 +145,17 @@ def _read_icalendar(texts, instances):
         calendar = icalendar.Calendar.from_ical(text)
         zones = list(calendar.walk("VTIMEZONE"))
         events = {}
-        for event in calendar.walk("VEVENT"):
+        vevents = list(calendar.walk("VEVENT"))
+        for event in vevents:
+            if "RECURRENCE-ID" in event:
+                continue
             single = icalendar.Calendar()
-            for component in (*zones, event):
+            for component in (*zones, *(e for e in vevents if e["UID"] == event["UID"])):
                 single.add_component(component)
             start = event["DTSTART"].dt
             found = []
             for years in _WINDOWS_YEARS:
-                first = start if isinstance(start, datetime) else datetime(start.year, start.month, start.day)
+                first = _earliest(event) if isinstance(start, datetime) else datetime(start.year, start.month, start.day)
                 window = recurring_ical_events.of(single).between(first - timedelta(days=1), first + timedelta(days=366 * years))
                 found = window[:instances]
                 if len(found) == instances:
@@ -171,6 +179,13 @@ def _read_icalendar(texts, instances):
         return events
 
     return _each(texts, read)
+
+
+def _earliest(event) -> datetime:
+    """DTSTART or an earlier RDATE: where the instances begin."""
+    rdates = event.get("RDATE", [])
+    moments = [moment.dt for rdate in (rdates if isinstance(rdates, list) else [rdates]) for moment in rdate.dts]
+    return min([event["DTSTART"].dt, *(m for m in moments if isinstance(m, datetime))])
 
 
 def _fire(start, trigger):
