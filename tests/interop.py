@@ -157,7 +157,7 @@ def _read_icalendar(texts, instances):
             for years in _WINDOWS_YEARS:
                 first = _earliest(event) if isinstance(start, datetime) else datetime(start.year, start.month, start.day)
                 window = recurring_ical_events.of(single).between(first - timedelta(days=1), first + timedelta(days=366 * years))
-                found = window[:instances]
+                found = sorted(window, key=_start_key)[:instances]  # changed occurrences come last
                 if len(found) == instances:
                     break
             if "DTEND" in event:
@@ -179,6 +179,11 @@ def _read_icalendar(texts, instances):
         return events
 
     return _each(texts, read)
+
+
+def _start_key(component) -> datetime:
+    start = component["DTSTART"].dt
+    return start.astimezone(UTC) if isinstance(start, datetime) else datetime(start.year, start.month, start.day, tzinfo=UTC)
 
 
 def _earliest(event) -> datetime:

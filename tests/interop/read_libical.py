@@ -66,19 +66,19 @@ def alarms_at(vevent, start):
     return found
 
 
-def earliest(vevent, start):
+def earliest(calendar, vevent, start):
     """DTSTART or an earlier RDATE: where the instances begin."""
     first = start
     rdate = vevent.get_first_property(ICal.PropertyKind.RDATE_PROPERTY)
     while rdate is not None:
-        moment = rdate.get_rdate().get_time()
+        moment = in_zone(calendar, rdate, rdate.get_rdate().get_time())
         if not start.is_date() and seconds(moment) < seconds(first):
             first = moment
         rdate = vevent.get_next_property(ICal.PropertyKind.RDATE_PROPERTY)
     return first
 
 
-def read_event(vevent, count, changed):
+def read_event(calendar, vevent, count, changed):
     start, end = vevent.get_dtstart(), vevent.get_dtend()
     instances, alarms = [], []
     recurring = vevent.get_first_property(ICal.PropertyKind.RRULE_PROPERTY) or vevent.get_first_property(ICal.PropertyKind.RDATE_PROPERTY)
@@ -97,7 +97,7 @@ def read_event(vevent, count, changed):
             until.adjust(366 * years, 0, 0, 0)
             # From a day before: libical checks DTSTART's own span as if its
             # wall clock were UTC, and leaves it out east of Greenwich.
-            since = earliest(vevent, start).clone()
+            since = earliest(calendar, vevent, start).clone()
             since.adjust(-1, 0, 0, 0)
             vevent.foreach_recurrence(since, until, collect, None)
             if len(found) >= count:
@@ -130,14 +130,17 @@ def read_event(vevent, count, changed):
     }
 
 
-def recurrence_id(calendar, vevent):
-    """RECURRENCE-ID in its TZID's zone, found in the calendar as libical finds DTSTART's."""
-    prop = vevent.get_first_property(ICal.PropertyKind.RECURRENCEID_PROPERTY)
-    moment = prop.get_recurrenceid()
+def in_zone(calendar, prop, moment):
+    """A property's time in its TZID's zone, found in the calendar as libical finds DTSTART's."""
     tzid = prop.get_parameter_as_string("TZID")
     if tzid and not moment.is_utc():
         moment.set_timezone(calendar.get_timezone(tzid))
     return moment
+
+
+def recurrence_id(calendar, vevent):
+    prop = vevent.get_first_property(ICal.PropertyKind.RECURRENCEID_PROPERTY)
+    return in_zone(calendar, prop, prop.get_recurrenceid())
 
 
 def read(text, count):
@@ -152,7 +155,7 @@ def read(text, count):
         else:  # keyed by the instant libical reads the RECURRENCE-ID as
             changed.setdefault(vevent.get_uid(), {})[seconds(recurrence_id(calendar, vevent))] = vevent
         vevent = calendar.get_next_component(ICal.ComponentKind.VEVENT_COMPONENT)
-    return {"events": {vevent.get_uid(): read_event(vevent, count, changed.get(vevent.get_uid(), {})) for vevent in masters}}
+    return {"events": {vevent.get_uid(): read_event(calendar, vevent, count, changed.get(vevent.get_uid(), {})) for vevent in masters}}
 
 
 def main():
