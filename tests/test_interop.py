@@ -154,8 +154,10 @@ CASES = [
          timed([at(NY, 2027, 3, 7, 2, 30), read_as_rfc(NY, 2027, 3, 14, 2, 30), at(NY, 2027, 3, 21, 2, 30)], timedelta(hours=1))),
     Case("ny-weekly-across-fall-back", NY, 'start = 2026-10-24T22:00:00\nduration = "8h"\nrepeat = "weekly"\ncount = 3',
          timed(every(at(NY, 2026, 10, 24, 22), timedelta(days=7), 3), timedelta(hours=8))),
-    Case("ny-weekly-from-across-fall-back", NY, 'start = 2026-10-31T22:00:00\nduration = "8h"\nrepeat = "FREQ=WEEKLY;COUNT=3"',
-         timed(every(at(NY, 2026, 10, 31, 22), timedelta(days=7), 3), timedelta(hours=8)), first=1),
+    Case("ny-weekly-from-across-fall-back", NY,
+         'start = 2026-10-31T22:00:00\nduration = "8h"\nrepeat = "FREQ=WEEKLY;COUNT=3"\n\n'
+         '[[event.override]]\noccurrence = 2026-11-14T22:00:00\nstart = 2026-11-14T21:00:00',  # keeps the 8 hours
+         timed([at(NY, 2026, 10, 31, 22), at(NY, 2026, 11, 7, 22), at(NY, 2026, 11, 14, 21)], timedelta(hours=8)), first=1),
     Case("ny-yearly-always-in-repeated-hour", NY, 'start = 2026-11-01T01:30:00\nrepeat = "FREQ=YEARLY;BYMONTH=11;BYDAY=1SU;COUNT=3"',
          timed([read_as_rfc(NY, 2026, 11, 1, 1, 30), read_as_rfc(NY, 2027, 11, 7, 1, 30), read_as_rfc(NY, 2028, 11, 5, 1, 30)], timedelta(hours=1))),
     Case("ny-daily-0130-open", NY, 'start = 2026-10-30T01:30:00\nrepeat = "daily"',  # both changes, every year through 2100
