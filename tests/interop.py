@@ -16,6 +16,8 @@ Parsers:
   tests/interop/ (`npm ci` there installs it);
 - "libical": libical through libical-glib (Evolution, GNOME), run by
   Debian's /usr/bin/python3 (packages gir1.2-ical-3.0 and python3-gi).
+- "vobject": vobject (Radicale), its own VTIMEZONE reading and rruleset;
+  ends and alarms by the RFC's arithmetic, as for the other Python ones.
 
 Each of node and libical is started once per call, for all calendars. TZIDs
 are renamed to names no parser knows, so that each must read the file's own
@@ -35,12 +37,13 @@ from pathlib import Path
 
 import icalendar
 import recurring_ical_events
+import vobject
 from ical.calendar_stream import IcsCalendarStream
 from ical.timeline import calendar_timeline
 
 HERE = Path(__file__).parent / "interop"
 SYSTEM_PYTHON = "/usr/bin/python3"
-PARSERS = ("ical", "icalendar", "icaljs", "libical")
+PARSERS = ("ical", "icalendar", "icaljs", "libical", "vobject")
 UTC = timezone.utc
 _TZID_RE = re.compile(r"(TZID[=:])([^:;\r\n]+)")
 _WINDOWS_YEARS = (1, 10, 100, 1000)
@@ -70,7 +73,7 @@ def rename_zones(text: str) -> str:
 def read_calendars(calendars: dict[str, bytes], instances: int = 5, parsers=PARSERS) -> dict[str, dict[str, dict]]:
     """What each parser reads in each calendar (see the module docstring)."""
     texts = {name: rename_zones(data.decode("utf-8")) for name, data in calendars.items()}
-    readers = {"ical": _read_ical, "icalendar": _read_icalendar, "icaljs": _read_icaljs, "libical": _read_libical}
+    readers = {"ical": _read_ical, "icalendar": _read_icalendar, "icaljs": _read_icaljs, "libical": _read_libical, "vobject": _read_vobject}
     return {parser: readers[parser](texts, instances) for parser in parsers}
 
 
@@ -191,6 +194,68 @@ def _earliest(event) -> datetime:
     rdates = event.get("RDATE", [])
     moments = [moment.dt for rdate in (rdates if isinstance(rdates, list) else [rdates]) for moment in rdate.dts]
     return min([event["DTSTART"].dt, *(m for m in moments if isinstance(m, datetime))])
+
+
+def _read_vobject(texts, instances):
+    def read(text):
+        calendar = vobject.readOne(text)
+        vevents = list(getattr(calendar, "vevent_list", []))
+        changed = {}
+        for event in vevents:
+            if hasattr(event, "recurrence_id"):
+                changed.setdefault(event.uid.value, {})[_key(event.recurrence_id.value)] = event
+        events = {}
+        for event in vevents:
+            if hasattr(event, "recurrence_id"):
+                continue
+            start = event.dtstart.value
+            end = _vobject_end(event)
+            found = []
+            if hasattr(event, "rrule") or hasattr(event, "rdate"):
+                for moment in event.getrruleset(addRDate=True):
+                    found.append(moment)
+                    if len(found) == instances:
+                        break
+            else:
+                found = [start]
+            spans, alarms = [], []
+            for moment in found:
+                override = changed.get(event.uid.value, {}).get(_key(moment))
+                source = override if override is not None else event
+                begin = override.dtstart.value if override is not None else moment
+                if not isinstance(start, datetime) and isinstance(begin, datetime):
+                    begin = begin.date()
+                alarms.append([show(_fire(begin, alarm.trigger.value)) for alarm in getattr(source, "valarm_list", [])])
+                if override is not None:
+                    spans.append([show(override.dtstart.value), show(_vobject_end(override))])
+                elif isinstance(start, datetime):
+                    spans.append([show(moment), show(moment.astimezone(UTC) + (end.astimezone(UTC) - start.astimezone(UTC)))])
+                else:
+                    day = moment.date() if isinstance(moment, datetime) else moment
+                    spans.append([show(day), show(day + (end - start))])
+            events[event.uid.value] = {
+                "start": show(start), "end": show(end), "instances": spans,
+                "alarms": alarms,
+                "summary": event.summary.value if hasattr(event, "summary") else "",
+                "description": event.description.value if hasattr(event, "description") else "",
+                "url": event.url.value if hasattr(event, "url") else "",
+            }
+        return events
+
+    return _each(texts, read)
+
+
+def _vobject_end(event):
+    start = event.dtstart.value
+    if hasattr(event, "dtend"):
+        return event.dtend.value
+    if hasattr(event, "duration"):
+        return start + event.duration.value
+    return start + timedelta(days=0 if isinstance(start, datetime) else 1)
+
+
+def _key(moment):
+    return moment.astimezone(UTC) if isinstance(moment, datetime) else moment
 
 
 def _fire(start, trigger):

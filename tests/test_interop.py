@@ -2,9 +2,9 @@
 
 A corpus of event files (zones with rule changes, DST edges, rule parts,
 rules without end, reminders across DST, hostile text) is built once with
-`keydates build`, and each feed is read by four parsers (tests/interop.py):
+`keydates build`, and each feed is read by five parsers (tests/interop.py):
 the strict `ical` package, icalendar with recurring_ical_events, Mozilla's
-ical.js and libical, each with the TZIDs renamed so that it must use our
+ical.js, libical and vobject, each with the TZIDs renamed so that it must use our
 VTIMEZONE. Each must see exactly the start, end, first instances and alarm
 times worked out here with zoneinfo and plain date arithmetic.
 """
