@@ -5,7 +5,9 @@
 "alarms"}}}: every date-time in UTC ("2026-03-08T14:00:00Z"), dates as
 "2026-03-08", the first instances as [start, end] pairs and, per instance,
 the time each VALARM fires (floating, without Z, for all-day events), and
-the SUMMARY, DESCRIPTION and URL as read.
+the SUMMARY, DESCRIPTION and URL as read. A changed occurrence (a VEVENT
+with the series' UID and a RECURRENCE-ID) is read through its series, as
+clients show it: in its instance's place.
 Parsers:
 
 - "ical": Home Assistant's strict `ical` package (its own timeline);
@@ -14,6 +16,8 @@ Parsers:
   tests/interop/ (`npm ci` there installs it);
 - "libical": libical through libical-glib (Evolution, GNOME), run by
   Debian's /usr/bin/python3 (packages gir1.2-ical-3.0 and python3-gi).
+- "vobject": vobject (Radicale), its own VTIMEZONE reading and rruleset;
+  ends and alarms by the RFC's arithmetic, as for the other Python ones.
 
 Each of node and libical is started once per call, for all calendars. TZIDs
 are renamed to names no parser knows, so that each must read the file's own
@@ -33,12 +37,13 @@ from pathlib import Path
 
 import icalendar
 import recurring_ical_events
+import vobject
 from ical.calendar_stream import IcsCalendarStream
 from ical.timeline import calendar_timeline
 
 HERE = Path(__file__).parent / "interop"
 SYSTEM_PYTHON = "/usr/bin/python3"
-PARSERS = ("ical", "icalendar", "icaljs", "libical")
+PARSERS = ("ical", "icalendar", "icaljs", "libical", "vobject")
 UTC = timezone.utc
 _TZID_RE = re.compile(r"(TZID[=:])([^:;\r\n]+)")
 _WINDOWS_YEARS = (1, 10, 100, 1000)
@@ -68,7 +73,7 @@ def rename_zones(text: str) -> str:
 def read_calendars(calendars: dict[str, bytes], instances: int = 5, parsers=PARSERS) -> dict[str, dict[str, dict]]:
     """What each parser reads in each calendar (see the module docstring)."""
     texts = {name: rename_zones(data.decode("utf-8")) for name, data in calendars.items()}
-    readers = {"ical": _read_ical, "icalendar": _read_icalendar, "icaljs": _read_icaljs, "libical": _read_libical}
+    readers = {"ical": _read_ical, "icalendar": _read_icalendar, "icaljs": _read_icaljs, "libical": _read_libical, "vobject": _read_vobject}
     return {parser: readers[parser](texts, instances) for parser in parsers}
 
 
@@ -116,8 +121,11 @@ def _read_ical(texts, instances):
         calendar = IcsCalendarStream.calendar_from_ics(text)
         events = {}
         for event in calendar.events:
+            if event.recurrence_id:
+                continue
             found = []
-            for item in calendar_timeline([event], UTC):
+            series = [e for e in calendar.events if e.uid == event.uid]
+            for item in calendar_timeline(series, UTC):
                 found.append(item)
                 if len(found) == instances:
                     break
@@ -140,16 +148,19 @@ def _read_icalendar(texts, instances):
         calendar = icalendar.Calendar.from_ical(text)
         zones = list(calendar.walk("VTIMEZONE"))
         events = {}
-        for event in calendar.walk("VEVENT"):
+        vevents = list(calendar.walk("VEVENT"))
+        for event in vevents:
+            if "RECURRENCE-ID" in event:
+                continue
             single = icalendar.Calendar()
-            for component in (*zones, event):
+            for component in (*zones, *(e for e in vevents if e["UID"] == event["UID"])):
                 single.add_component(component)
             start = event["DTSTART"].dt
             found = []
             for years in _WINDOWS_YEARS:
-                first = start if isinstance(start, datetime) else datetime(start.year, start.month, start.day)
+                first = _earliest(event) if isinstance(start, datetime) else datetime(start.year, start.month, start.day)
                 window = recurring_ical_events.of(single).between(first - timedelta(days=1), first + timedelta(days=366 * years))
-                found = window[:instances]
+                found = sorted(window, key=_start_key)[:instances]  # changed occurrences come last
                 if len(found) == instances:
                     break
             if "DTEND" in event:
@@ -171,6 +182,80 @@ def _read_icalendar(texts, instances):
         return events
 
     return _each(texts, read)
+
+
+def _start_key(component) -> datetime:
+    start = component["DTSTART"].dt
+    return start.astimezone(UTC) if isinstance(start, datetime) else datetime(start.year, start.month, start.day, tzinfo=UTC)
+
+
+def _earliest(event) -> datetime:
+    """DTSTART or an earlier RDATE: where the instances begin."""
+    rdates = event.get("RDATE", [])
+    moments = [moment.dt for rdate in (rdates if isinstance(rdates, list) else [rdates]) for moment in rdate.dts]
+    return min([event["DTSTART"].dt, *(m for m in moments if isinstance(m, datetime))])
+
+
+def _read_vobject(texts, instances):
+    def read(text):
+        calendar = vobject.readOne(text)
+        vevents = list(getattr(calendar, "vevent_list", []))
+        changed = {}
+        for event in vevents:
+            if hasattr(event, "recurrence_id"):
+                changed.setdefault(event.uid.value, {})[_key(event.recurrence_id.value)] = event
+        events = {}
+        for event in vevents:
+            if hasattr(event, "recurrence_id"):
+                continue
+            start = event.dtstart.value
+            end = _vobject_end(event)
+            found = []
+            if hasattr(event, "rrule") or hasattr(event, "rdate"):
+                for moment in event.getrruleset(addRDate=True):
+                    found.append(moment)
+                    if len(found) == instances:
+                        break
+            else:
+                found = [start]
+            spans, alarms = [], []
+            for moment in found:
+                override = changed.get(event.uid.value, {}).get(_key(moment))
+                source = override if override is not None else event
+                begin = override.dtstart.value if override is not None else moment
+                if not isinstance(start, datetime) and isinstance(begin, datetime):
+                    begin = begin.date()
+                alarms.append([show(_fire(begin, alarm.trigger.value)) for alarm in getattr(source, "valarm_list", [])])
+                if override is not None:
+                    spans.append([show(override.dtstart.value), show(_vobject_end(override))])
+                elif isinstance(start, datetime):
+                    spans.append([show(moment), show(moment.astimezone(UTC) + (end.astimezone(UTC) - start.astimezone(UTC)))])
+                else:
+                    day = moment.date() if isinstance(moment, datetime) else moment
+                    spans.append([show(day), show(day + (end - start))])
+            events[event.uid.value] = {
+                "start": show(start), "end": show(end), "instances": spans,
+                "alarms": alarms,
+                "summary": event.summary.value if hasattr(event, "summary") else "",
+                "description": event.description.value if hasattr(event, "description") else "",
+                "url": event.url.value if hasattr(event, "url") else "",
+            }
+        return events
+
+    return _each(texts, read)
+
+
+def _vobject_end(event):
+    start = event.dtstart.value
+    if hasattr(event, "dtend"):
+        return event.dtend.value
+    if hasattr(event, "duration"):
+        return start + event.duration.value
+    return start + timedelta(days=0 if isinstance(start, datetime) else 1)
+
+
+def _key(moment):
+    return moment.astimezone(UTC) if isinstance(moment, datetime) else moment
 
 
 def _fire(start, trigger):

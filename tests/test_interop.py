@@ -2,9 +2,9 @@
 
 A corpus of event files (zones with rule changes, DST edges, rule parts,
 rules without end, reminders across DST, hostile text) is built once with
-`keydates build`, and each feed is read by four parsers (tests/interop.py):
+`keydates build`, and each feed is read by five parsers (tests/interop.py):
 the strict `ical` package, icalendar with recurring_ical_events, Mozilla's
-ical.js and libical, each with the TZIDs renamed so that it must use our
+ical.js, libical and vobject, each with the TZIDs renamed so that it must use our
 VTIMEZONE. Each must see exactly the start, end, first instances and alarm
 times worked out here with zoneinfo and plain date arithmetic.
 """
@@ -29,6 +29,12 @@ NY = "America/New_York"
 def at(zone: str, *fields: int) -> datetime:
     """A wall-clock time in a zone (never one that is skipped or repeated here)."""
     return datetime(*fields, tzinfo=ZoneInfo(zone))
+
+
+def read_as_rfc(zone: str, *fields: int) -> datetime:
+    """A wall time as RFC 5545 3.3.5 reads it when the clocks repeat or skip it:
+    the first of the two, or moved forward by the gap (zoneinfo's fold=0)."""
+    return datetime(*fields, tzinfo=ZoneInfo(zone), fold=0)
 
 
 def timed(starts: list[datetime], length: timedelta) -> list[list[str]]:
@@ -77,6 +83,7 @@ class Case:
     instances: list[list[str]]
     alarms: list[list[str]] | None = None
     texts: dict[str, str] = field(default_factory=dict)  # property -> what every parser must read
+    first: int = 0  # the instance DTSTART is: not one whose times the clocks repeat or skip
 
 
 CASES = [
@@ -131,6 +138,60 @@ CASES = [
          [[show(datetime(2026, 11, 1, 5, 15, tzinfo=UTC)), show(datetime(2026, 11, 1, 6, 15, tzinfo=UTC))]]),
     Case("once-ending-in-repeated-hour", NY, 'start = 2026-11-01T00:30:00\nduration = "60m"',
          [[show(datetime(2026, 11, 1, 4, 30, tzinfo=UTC)), show(datetime(2026, 11, 1, 5, 30, tzinfo=UTC))]]),
+    # Repeating events meeting a repeated or skipped hour (issue 9): every
+    # instance where zoneinfo puts it. New York goes back at 02:00 EDT on
+    # 2026-11-01 (01:00-02:00 twice) and forward at 02:00 EST on 2027-03-14;
+    # Berlin back at 03:00 on 2026-10-25, forward at 02:00 on 2027-03-28;
+    # Sydney back at 03:00 on 2026-04-05, forward at 02:00 on 2026-10-04.
+    Case("ny-weekly-from-repeated-hour", NY, 'start = 2026-11-01T01:30:00\nduration = "PT1H"\nrepeat = "weekly"\ncount = 3',
+         timed([read_as_rfc(NY, 2026, 11, 1, 1, 30), at(NY, 2026, 11, 8, 1, 30), at(NY, 2026, 11, 15, 1, 30)], timedelta(hours=1)), first=1),
+    Case("ny-weekly-into-repeated-hour", NY, 'start = 2026-10-18T01:30:00\nrepeat = "weekly"\ncount = 4\nremind = ["1h"]',
+         timed([at(NY, 2026, 10, 18, 1, 30), at(NY, 2026, 10, 25, 1, 30), read_as_rfc(NY, 2026, 11, 1, 1, 30), at(NY, 2026, 11, 8, 1, 30)], timedelta(hours=1)),
+         alarms=[[show(at(NY, 2026, 10, 18, 0, 30))], [show(at(NY, 2026, 10, 25, 0, 30))], [show(datetime(2026, 11, 1, 4, 30, tzinfo=UTC))], [show(at(NY, 2026, 11, 8, 0, 30))]]),
+    Case("ny-weekly-ending-in-repeated-hour", NY, 'start = 2026-10-25T00:30:00\nduration = "PT1H"\nrepeat = "weekly"\ncount = 3',
+         timed(every(at(NY, 2026, 10, 25, 0, 30), timedelta(days=7), 3), timedelta(hours=1))),
+    Case("ny-weekly-into-skipped-hour", NY, 'start = 2027-03-07T02:30:00\nrepeat = "weekly"\ncount = 3',
+         timed([at(NY, 2027, 3, 7, 2, 30), read_as_rfc(NY, 2027, 3, 14, 2, 30), at(NY, 2027, 3, 21, 2, 30)], timedelta(hours=1))),
+    Case("ny-weekly-across-fall-back", NY, 'start = 2026-10-24T22:00:00\nduration = "8h"\nrepeat = "weekly"\ncount = 3',
+         timed(every(at(NY, 2026, 10, 24, 22), timedelta(days=7), 3), timedelta(hours=8))),
+    Case("ny-weekly-from-across-fall-back", NY,
+         'start = 2026-10-31T22:00:00\nduration = "8h"\nrepeat = "FREQ=WEEKLY;COUNT=3"\n\n'
+         '[[event.override]]\noccurrence = 2026-11-14T22:00:00\nstart = 2026-11-14T21:00:00',  # keeps the 8 hours
+         timed([at(NY, 2026, 10, 31, 22), at(NY, 2026, 11, 7, 22), at(NY, 2026, 11, 14, 21)], timedelta(hours=8)), first=1),
+    Case("ny-yearly-always-in-repeated-hour", NY, 'start = 2026-11-01T01:30:00\nrepeat = "FREQ=YEARLY;BYMONTH=11;BYDAY=1SU;COUNT=3"',
+         timed([read_as_rfc(NY, 2026, 11, 1, 1, 30), read_as_rfc(NY, 2027, 11, 7, 1, 30), read_as_rfc(NY, 2028, 11, 5, 1, 30)], timedelta(hours=1))),
+    Case("ny-daily-0130-open", NY, 'start = 2026-10-30T01:30:00\nrepeat = "daily"',  # both changes, every year through 2100
+         timed([read_as_rfc(NY, *(date(2026, 10, 30) + timedelta(days=n)).timetuple()[:3], 1, 30) for n in range(150)], timedelta(hours=1))),
+    Case("berlin-weekly-from-repeated-hour", "Europe/Berlin", 'start = 2026-10-25T02:30:00\nduration = "45m"\nrepeat = "weekly"\ncount = 3',
+         timed([read_as_rfc("Europe/Berlin", 2026, 10, 25, 2, 30), at("Europe/Berlin", 2026, 11, 1, 2, 30), at("Europe/Berlin", 2026, 11, 8, 2, 30)], timedelta(minutes=45)), first=1),
+    Case("berlin-weekly-ending-in-repeated-hour", "Europe/Berlin", 'start = 2026-10-18T01:30:00\nduration = "PT1H"\nrepeat = "weekly"\ncount = 3',
+         timed(every(at("Europe/Berlin", 2026, 10, 18, 1, 30), timedelta(days=7), 3), timedelta(hours=1))),
+    Case("berlin-daily-into-skipped-hour", "Europe/Berlin", 'start = 2027-03-26T02:30:00\nrepeat = "daily"\ncount = 4',
+         timed([read_as_rfc("Europe/Berlin", 2027, 3, d, 2, 30) for d in (26, 27, 28, 29)], timedelta(hours=1))),
+    Case("berlin-daily-override-and-except", "Europe/Berlin",
+         'start = 2026-10-22T02:30:00\nrepeat = "daily"\ncount = 6\nexcept = [2026-10-23]\n\n'
+         '[[event.override]]\noccurrence = 2026-10-24T02:30:00\nstart = 2026-10-24T09:00:00\n\n'
+         '[[event.override]]\noccurrence = 2026-10-25T02:30:00\ntitle = "Changed"',
+         timed([at("Europe/Berlin", 2026, 10, 22, 2, 30), at("Europe/Berlin", 2026, 10, 24, 9), read_as_rfc("Europe/Berlin", 2026, 10, 25, 2, 30),
+                at("Europe/Berlin", 2026, 10, 26, 2, 30), at("Europe/Berlin", 2026, 10, 27, 2, 30)], timedelta(hours=1))),
+    Case("sydney-weekly-into-repeated-hour", "Australia/Sydney", 'start = 2026-03-29T02:30:00\nrepeat = "weekly"\ncount = 3',
+         timed([at("Australia/Sydney", 2026, 3, 29, 2, 30), read_as_rfc("Australia/Sydney", 2026, 4, 5, 2, 30), at("Australia/Sydney", 2026, 4, 12, 2, 30)], timedelta(hours=1))),
+    Case("sydney-weekly-from-repeated-hour", "Australia/Sydney", 'start = 2026-04-05T02:15:00\nrepeat = "weekly"\ncount = 2',
+         timed([read_as_rfc("Australia/Sydney", 2026, 4, 5, 2, 15), at("Australia/Sydney", 2026, 4, 12, 2, 15)], timedelta(hours=1)), first=1),
+    Case("sydney-weekly-into-skipped-hour", "Australia/Sydney", 'start = 2026-09-27T02:30:00\nrepeat = "weekly"\ncount = 3',
+         timed([at("Australia/Sydney", 2026, 9, 27, 2, 30), read_as_rfc("Australia/Sydney", 2026, 10, 4, 2, 30), at("Australia/Sydney", 2026, 10, 11, 2, 30)], timedelta(hours=1))),
+    Case("sydney-weekly-ending-in-skipped-hour", "Australia/Sydney", 'start = 2026-09-27T01:30:00\nduration = "PT1H"\nrepeat = "weekly"\ncount = 2',
+         timed(every(at("Australia/Sydney", 2026, 9, 27, 1, 30), timedelta(days=7), 2), timedelta(hours=1))),
+    # Extra dates (RDATE), one in the repeated hour, with and without a rule.
+    Case("berlin-weekly-also-and-override", "Europe/Berlin",
+         'start = 2026-10-08T09:00:00\nrepeat = "weekly"\ncount = 3\nalso = [2026-10-25T02:30:00, 2026-10-16T18:00:00]\n\n'
+         '[[event.override]]\noccurrence = 2026-10-15T09:00:00\nstart = 2026-10-15T11:00:00',
+         timed([at("Europe/Berlin", 2026, 10, 8, 9), at("Europe/Berlin", 2026, 10, 15, 11), at("Europe/Berlin", 2026, 10, 16, 18),
+                at("Europe/Berlin", 2026, 10, 22, 9), read_as_rfc("Europe/Berlin", 2026, 10, 25, 2, 30)], timedelta(hours=1))),
+    Case("ny-also-without-rule", NY, 'start = 2026-10-01T01:30:00\nalso = [2026-11-01T01:30:00, 2027-01-05T12:00:00]',
+         timed([at(NY, 2026, 10, 1, 1, 30), read_as_rfc(NY, 2026, 11, 1, 1, 30), at(NY, 2027, 1, 5, 12)], timedelta(hours=1))),
+    Case("ny-also-from-repeated-hour", NY, 'start = 2026-11-01T01:15:00\nalso = [2026-11-02T01:15:00]',
+         timed([read_as_rfc(NY, 2026, 11, 1, 1, 15), at(NY, 2026, 11, 2, 1, 15)], timedelta(hours=1))),
     # Reminders across DST (New York went forward on 2026-03-08).
     Case("reminders-once", NY, 'start = 2026-03-08T10:00:00\nremind = ["09:00 the day before", "1d", "24h"]',
          timed([at(NY, 2026, 3, 8, 10)], timedelta(hours=1)),
@@ -184,7 +245,7 @@ def test_every_parser_reads_what_zoneinfo_says(readings, case):
     for parser in PARSERS:
         event = events[parser][uid]
         assert list(events[parser]) == [uid], parser  # nothing injected
-        assert [event["start"], event["end"]] == case.instances[0], parser
+        assert [event["start"], event["end"]] == case.instances[case.first], parser
         got = event["instances"][: len(case.instances)]
         wrong = [(n, g, w) for n, (g, w) in enumerate(zip(got, case.instances)) if g != w]
         assert not wrong, f"{parser}: first wrong (index, read, expected): {wrong[:3]}"

@@ -269,3 +269,33 @@ def test_holiday_id_clashing_with_an_event(tmp_path):
     path = event_file(tmp_path, body)
     result = run("check", path)
     assert f"error: {path}: holidays: the holiday id 'cny' is also an event's id" in result.stderr
+
+
+def test_list_puts_occurrences_in_repeated_and_skipped_hours_where_zoneinfo_does(tmp_path):
+    """The first of two 01:30s, and 02:30 moved past the gap to 03:30 (RFC 5545 3.3.5)."""
+    body = """
+[[event]]
+id = "back"
+title = "Back"
+url = "https://example.org/"
+start = 2026-10-25T01:30:00
+repeat = "weekly"
+count = 2
+
+[[event]]
+id = "forward"
+title = "Forward"
+url = "https://example.org/"
+start = 2027-03-07T02:30:00
+repeat = "weekly"
+count = 2
+"""
+    path = event_file(tmp_path, body, header='[calendar]\nname = "T"\ntimezone = "America/New_York"\n')
+    rows = json.loads(run("list", path, "--format", "json", "--today", "2026-10-01", "--to", "2027-12-31").stdout)
+    ny = ZoneInfo("America/New_York")
+    expected = [datetime(2026, 10, 25, 1, 30, tzinfo=ny), datetime(2026, 11, 1, 1, 30, tzinfo=ny, fold=0),
+                datetime(2027, 3, 7, 2, 30, tzinfo=ny), datetime(2027, 3, 14, 2, 30, tzinfo=ny, fold=0)]
+    starts = [datetime.fromisoformat(row["start"]) for row in rows]
+    assert [s.astimezone(UTC) for s in starts] == [e.astimezone(UTC) for e in expected]
+    assert starts[1].utcoffset() == timedelta(hours=-4)  # EDT: the first 01:30
+    assert starts[3].isoformat() == "2027-03-14T03:30:00-04:00"  # shown past the gap

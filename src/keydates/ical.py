@@ -20,7 +20,7 @@ import webcolors
 
 from keydates.describe import DEFAULT_LANGUAGE, description, language, reminder_text
 from keydates.model import Entry, Event, Feed, Override, Reminder, Stamp
-from keydates.recurrence import span_end
+from keydates.recurrence import Written, span_end, written_form
 from keydates.vtimezone import vtimezone_lines
 from keydates.when import reminder_instant, trigger_parts
 
@@ -101,9 +101,11 @@ def render_events(
     for entry in entries:
         uid = entry.uid
         event = entry.event
-        block = _event_block(uid, event, stamps[uid], entry.language)
-        if event.overrides:  # the changed occurrences: same UID, their RECURRENCE-ID (RFC 5545 3.8.4.4)
-            block += b"".join(_event_block(uid, _overridden(event, o), stamps[uid], entry.language, (o.occurrence, True)) for o in event.overrides)
+        form = written_form(event)
+        block = _event_block(uid, event, stamps[uid], entry.language, form)
+        changed = _changed(event, form)
+        if changed:  # the changed occurrences: same UID, their RECURRENCE-ID (RFC 5545 3.8.4.4)
+            block += b"".join(_event_block(uid, _overridden(event, o), stamps[uid], entry.language, recurrence_id=rid) for o, rid in changed)
         blocks.append(block)
         if advance and len(blocks) % PROGRESS_STEP == 0:
             advance(PROGRESS_STEP)
@@ -173,6 +175,33 @@ def _calendar_color(color: str) -> Iterator[str]:
         yield f"X-APPLE-CALENDAR-COLOR:{webcolors.name_to_hex(color).upper()}"
 
 
+def _changed(event: Event, form: Written) -> list[tuple[Override, tuple]]:
+    """Each changed occurrence with its RECURRENCE-ID as (value, TZID or None for UTC):
+    the event's overrides, then the occurrences written_form moved.
+
+    A RECURRENCE-ID takes the form of the instance it names: the rule's own
+    wall time, or UTC for an RDATE written in UTC; each reader then matches
+    it to the instance it made of that same text.
+    """
+    if not event.overrides and not form.moved:
+        return []
+    found = []
+    for override in event.overrides:
+        key = _instant(override.occurrence)
+        if key in form.moved:
+            found.append((override, (form.moved[key], event.timezone)))
+        else:
+            found.append((override, (override.occurrence, None if key in form.utc else event.timezone)))
+    if form.moved:
+        length = _instant(event.end) - _instant(event.start)  # exact (RFC 5545 3.8.5.3)
+        taken = {_instant(o.occurrence) for o in event.overrides}
+        zone = event.start.tzinfo
+        for key, wall in form.moved.items():
+            if key not in taken:
+                found.append((Override(wall, key.astimezone(zone), (key + length).astimezone(zone)), (wall, event.timezone)))
+    return found
+
+
 def _overridden(event: Event, override: Override) -> Event:
     """The one occurrence an override changes, as an event of its own."""
     return replace(
@@ -183,9 +212,12 @@ def _overridden(event: Event, override: Override) -> Event:
     )  # fmt: skip
 
 
-def _event_block(uid: str, event: Event, stamp: Stamp, tag: str = DEFAULT_LANGUAGE, recurrence_id: tuple | None = None) -> bytes:
-    """One VEVENT as bytes, CRLF after every line; `recurrence_id` is
-    (original start, the series' rule) for a changed occurrence.
+def _event_block(
+    uid: str, event: Event, stamp: Stamp, tag: str = DEFAULT_LANGUAGE, form: Written | None = None, recurrence_id: tuple | None = None,
+) -> bytes:
+    """One VEVENT as bytes, CRLF after every line; `form` is how the
+    series is written (recurrence.written_form), `recurrence_id` is
+    (original start, its TZID or None for UTC) for a changed occurrence.
 
     Lines that carry the user's text go through fold(); the rest have a fixed
     shape well under 75 octets, and some are kept pre-joined (_flags), which
@@ -194,7 +226,9 @@ def _event_block(uid: str, event: Event, stamp: Stamp, tag: str = DEFAULT_LANGUA
     modified = _utc(stamp.modified)
     lang = language(tag)
     param = _language_param(tag)
-    recurring = event.repeat or bool(event.additions)  # zoned times keep their TZID (see _when)
+    form = form or written_form(event)
+    recurring = event.repeat or bool(event.additions)  # zoned times keep their TZID (see _when), unless form says UTC
+    zone = None if _instant(form.start) in form.utc else event.timezone
     lines = [
         "BEGIN:VEVENT",
         fold(f"UID:{escape_text(uid)}"),
@@ -202,18 +236,18 @@ def _event_block(uid: str, event: Event, stamp: Stamp, tag: str = DEFAULT_LANGUA
         f"CREATED:{_utc(stamp.created)}",
         f"LAST-MODIFIED:{modified}",
         f"SEQUENCE:{stamp.sequence}",
-        *([fold(_when("RECURRENCE-ID", recurrence_id[0], event.timezone, recurrence_id[1]))] if recurrence_id else []),
+        *([fold(_when("RECURRENCE-ID", recurrence_id[0], recurrence_id[1], True))] if recurrence_id else []),
         fold(f"SUMMARY{param}:{escape_text(event.title)}"),
-        fold(_when("DTSTART", event.start, event.timezone, recurring)),
-        fold(_when("DTEND", event.end, event.timezone, recurring)),  # always: Outlook needs it
+        fold(_when("DTSTART", form.start, zone, recurring)),
+        fold(_when("DTEND", form.end, zone, recurring)),  # always: Outlook needs it
     ]
-    if event.repeat:
-        lines.append(fold(f"RRULE:{event.repeat}"))
-        # One date per line: some readers take only the first of a list.
-        for day in event.exceptions:
-            lines.append(fold(_when("EXDATE", day, event.timezone, recurring)))
-    for day in event.additions:  # one per line too
-        lines.append(fold(_when("RDATE", day, event.timezone, recurring)))
+    if form.rule:
+        lines.append(fold(f"RRULE:{form.rule}"))
+    # One date per line: some readers take only the first of a list.
+    for day in form.exceptions:
+        lines.append(fold(_when("EXDATE", day, None if _instant(day) in form.utc else event.timezone, recurring)))
+    for day in form.rdates:
+        lines.append(fold(_when("RDATE", day, None if _instant(day) in form.utc else event.timezone, recurring)))
     text = description(event, lang)
     if text:
         lines.append(fold(f"DESCRIPTION{param}:{escape_text(text)}"))
@@ -307,6 +341,11 @@ def _when(name: str, value: date | datetime, tz: str | None, repeat: str | bool 
         # a repeating event keeps its zone, or its rule would leave it.
         return f"{name}:{_utc(value)}"
     return f"{name};TZID={tz}:{_basic(value)}"
+
+
+def _instant(value: date | datetime) -> datetime | None:
+    """A time as its UTC instant, the key written_form gives; None for a date."""
+    return value.astimezone(timezone.utc) if isinstance(value, datetime) else None
 
 
 def _ambiguous(value: datetime) -> bool:

@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -460,6 +461,8 @@ def occurrences(event, horizon: date | None = None) -> Iterator[tuple[date | dat
         previous = local
         start = local.replace(tzinfo=zone) if timed else local.date()
         key = _utc(start) if timed else start
+        if timed and key.astimezone(zone).replace(tzinfo=None) != local:  # skipped by the clocks: shown past the gap
+            start = key.astimezone(zone)
         if key in skip:
             continue
         if key in changed:
@@ -543,43 +546,141 @@ def _dense(parts: dict, start: date | datetime) -> bool:
 # --- instances that calendar apps read differently ----------------------------
 
 
-def fragile_instance(event, transitions) -> tuple[datetime, str] | None:
-    """The first occurrence that a calendar app could put at another time, and why.
+MAX_MOVED = 400  # occurrences of one event written apart from its rule
+ONLY_START = "FREQ=DAILY;COUNT=1"  # a rule giving DTSTART alone
 
-    An occurrence is fragile when its start or end is a wall-clock time that
-    happens twice (clocks going back) or not at all (clocks going forward),
-    or when a clock change falls inside it: ical.js, libical and the Python
-    readers resolve such times differently and add a length on the wall
-    clock, not exactly as RFC 5545 3.8.5.3 says. `transitions` lists the
-    zone's changes as (UTC instant, offset before, offset after), far enough
-    ahead for rules without end.
+
+class Written(NamedTuple):
+    """An event as written to the .ics (see written_form); instants are aware, in the event's zone."""
+
+    start: date | datetime  # DTSTART
+    end: date | datetime  # DTEND
+    rule: str | None  # RRULE (ONLY_START beside RDATEs when the event has no rule)
+    exceptions: tuple  # EXDATEs
+    rdates: tuple  # RDATEs, one per line
+    utc: frozenset  # UTC instants of the DTSTART, RDATEs and EXDATEs written in UTC
+    moved: dict  # later occurrences written as changed ones: UTC instant -> the rule's own wall time
+
+
+def written_form(event) -> Written:
+    """DTSTART, RRULE, EXDATEs, RDATEs and changed occurrences that every reader resolves as zoneinfo does.
+
+    An occurrence is fragile when its start or end is a wall time that
+    happens twice (clocks going back) or not at all (going forward), or a
+    clock change falls inside it: ical.js and libical take the second of two
+    01:30s and add lengths on the wall clock, where RFC 5545 3.3.5 means the
+    first and 3.8.5.3 an exact length. Such occurrences are said in instants:
+    DTSTART moves to the first occurrence that is not fragile (COUNT lessened
+    by those before it, which become RDATEs in UTC), later fragile ones become
+    changed occurrences whose RECURRENCE-ID is the rule's own wall time (each
+    reader matches it to its own instance) and whose times are exact, and
+    `also` dates are written in UTC. An EXDATE with an RDATE in UTC
+    would not do: in RFC readers the EXDATE takes the RDATE out too (RFC 5545
+    3.8.5.1). Raise ValueError when no such form exists or it is too long.
     """
-    if not event.repeat or not isinstance(event.start, datetime) or not event.timezone or not transitions:
-        return None
+    # ical.js and the `ical` package leave DTSTART out of a set of RDATEs
+    # without a rule (RFC 5545 3.8.5.2 puts it in): give them one that gives it alone.
+    plain = Written(event.start, event.end, event.repeat or (ONLY_START if event.additions else None), event.exceptions, event.additions, frozenset(), {})
+    if not isinstance(event.start, datetime) or not event.timezone or not (event.repeat or event.additions):
+        return plain
     zone = ZoneInfo(event.timezone)
     length = _utc(event.end) - _utc(event.start)
+    # libical's own expansion reads an RDATE's time as UTC, whatever its TZID:
+    # `also` dates are instants, written in UTC. Not those changed by an
+    # override, though: the `ical` package matches a RECURRENCE-ID to an
+    # RDATE by their text, so both keep the TZID (and every reader but
+    # libical's expansion matches them; see docs/clients.md).
+    changed = {_utc(o.occurrence) for o in event.overrides}
+    utc = {_utc(day) for day in event.additions} - changed
+    if not event.repeat:
+        if _fragile_at(zone, event.start, length):
+            utc.add(_utc(event.start))
+        return plain._replace(utc=frozenset(utc)) if utc else plain
+    changes = transitions(event.timezone, event.start, span_end(event))
+    fragile, checked = _fragile_walk(event, zone, length, changes)
+    if not fragile:
+        return plain._replace(utc=frozenset(utc)) if utc else plain
+    skip = {_utc(day) for day in event.exceptions}
     begin = _naive(event.start, event.timezone)
-    if not _may_meet(event.repeat, begin, length, transitions):
-        return None
-    horizon = min(transitions[-1][0] + timedelta(days=2), datetime(LAST_YEAR, 12, 31, 23, 59, 59))
-    skip = {_utc(x) for x in event.exceptions}
+    start, rule, exceptions, before = event.start, event.repeat, event.exceptions, []
+    if begin in fragile:
+        first = None
+        for local in _instances(event.repeat, begin, datetime(LAST_YEAR, 12, 31, 23, 59, 59), event.timezone, event.start):
+            if local not in fragile:  # within MAX_MOVED + 1 instances
+                first = local
+                break
+            before.append(_instant(local, zone))
+        if first is not None and first > checked and span_end(event) is None:  # past the changes looked at
+            raise ValueError(_unwritable(
+                event, fragile, f"every occurrence through {checked.year} is like", "so none can carry the rule; move the event out of the hour the clocks change, or give the rule an end (until or count)"
+            ))
+        if first is None:  # every occurrence fragile: no rule is left
+            start, rule = before.pop(0), ONLY_START
+            exceptions = tuple(day for day in event.exceptions if _utc(day) == _utc(start))
+            utc.add(_utc(start))
+        else:
+            start = first.replace(tzinfo=zone)
+            parts = parse_rule(event.repeat).parts
+            if "COUNT" in parts:
+                parts["COUNT"] -= len(before)
+            rule = _Rule(parts).text()
+            exceptions = tuple(day for day in event.exceptions if _utc(day) >= _utc(start))
+        before = [moment for moment in before if _utc(moment) not in skip]
+        utc.update(_utc(moment) for moment in before)
+    moved = {}
+    for local in fragile:
+        wall = local.replace(tzinfo=zone)
+        if rule != ONLY_START and local > _naive(start, event.timezone) and _utc(wall) not in skip:
+            moved[_utc(wall)] = wall
+    end = event.end if start == event.start else (_utc(start) + length).astimezone(zone)
+    return Written(start, end, rule, exceptions, (*before, *event.additions), frozenset(utc), moved)
+
+
+def _instant(local: datetime, zone: ZoneInfo) -> datetime:
+    """The instant a wall time of the rule is (the first of two, or moved past a gap; RFC 5545 3.3.5), on the clock that shows it."""
+    return _utc(local.replace(tzinfo=zone)).astimezone(zone)
+
+
+def _fragile_at(zone: ZoneInfo, start: datetime, length: timedelta) -> str:
+    start_utc = _utc(start).replace(tzinfo=None)
+    return _why_fragile(zone, start.astimezone(zone).replace(tzinfo=None), start_utc, start_utc + length)
+
+
+def _fragile_walk(event, zone: ZoneInfo, length: timedelta, changes) -> tuple[dict[datetime, str], datetime]:
+    """The rule's fragile occurrences (wall time -> why), excepted ones too, and the wall time they are checked up to.
+
+    Only occurrences within two days of a clock change are looked at, up to
+    the last change in `changes` (the zone's, as from vtimezone.transitions).
+    """
+    begin = _naive(event.start, event.timezone)
+    if not changes or not _may_meet(event.repeat, begin, length, changes):
+        return {}, begin
+    horizon = min(changes[-1][0] + timedelta(days=2), datetime(LAST_YEAR, 12, 31, 23, 59, 59))
+    checked = horizon.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
+    found: dict[datetime, str] = {}
     index = 0
     for local in _instances(event.repeat, begin, horizon, event.timezone, event.start):
-        start = local.replace(tzinfo=zone)
-        start_utc = _utc(start).replace(tzinfo=None)
-        if _utc(start) in skip:
-            continue
-        while index < len(transitions) and transitions[index][0] + timedelta(days=2) < start_utc:
+        start_utc = _utc(local.replace(tzinfo=zone)).replace(tzinfo=None)
+        while index < len(changes) and changes[index][0] + timedelta(days=2) < start_utc:
             index += 1
-        if index == len(transitions):
-            return None
+        if index == len(changes):
+            break
         end_utc = start_utc + length
-        if transitions[index][0] - timedelta(days=2) > end_utc:
+        if changes[index][0] - timedelta(days=2) > end_utc:
             continue
         why = _why_fragile(zone, local, start_utc, end_utc)
         if why:
-            return start, why
-    return None
+            found[local] = why
+            if len(found) > MAX_MOVED:
+                raise ValueError(_unwritable(
+                    event, found, f"more than {MAX_MOVED:,} occurrences are like", "and each is written apart from the rule; move the event out of the hour the clocks change, or give the rule an earlier end"
+                ))
+    return found, checked
+
+
+def _unwritable(event, fragile: dict, what: str, advice: str) -> str:
+    local, why = next(iter(fragile.items()))
+    return f"{what} the one on {local.date().isoformat()}, which {why} ({event.timezone}): calendar apps read such times differently, {advice}"
 
 
 def _why_fragile(zone: ZoneInfo, local: datetime, start_utc: datetime, end_utc: datetime) -> str:
@@ -648,19 +749,13 @@ def _show_naive(value: date | datetime, start: date | datetime, tz: str | None) 
 
 
 def instance_problem(event) -> str | None:
-    """Why a repeating timed event cannot be written so that every reader agrees, or None.
+    """Why a repeating timed event cannot be written so that every reader agrees (see written_form), or None.
 
     Its occurrences are checked up to its end, or through the years tzdata
     knows (vtimezone.OPEN_THROUGH) for a rule without end.
     """
-    if not event.repeat or not isinstance(event.start, datetime) or not event.timezone:
-        return None
-    found = fragile_instance(event, transitions(event.timezone, event.start, span_end(event)))
-    if found is None:
-        return None
-    moment, why = found
-    day = moment.date().isoformat()
-    return (
-        f"the occurrence on {day} {why} ({event.timezone}), which calendar apps read differently;"
-        f" move the event out of the hour the clocks change, or leave that day out with except = [{day}]"
-    )
+    try:
+        written_form(event)
+    except ValueError as e:
+        return str(e)
+    return None

@@ -600,7 +600,8 @@ def _overrides(tables, start, end, tz: str | None, rule: str | None, exceptions:
         elif values["duration"] is not None:
             finish = add_duration(moved, values["duration"]) if isinstance(moved, datetime) else moved + timedelta(days=values["duration"].days)
         elif isinstance(start, datetime):
-            finish = (moved.astimezone(timezone.utc) + (end - start)).astimezone(moved.tzinfo)
+            # exact: aware times in one zone subtract on the wall clock
+            finish = (moved.astimezone(timezone.utc) + (end.astimezone(timezone.utc) - start.astimezone(timezone.utc))).astimezone(moved.tzinfo)
         else:
             finish = moved + (end - start)
         if finish < moved or (not isinstance(start, datetime) and finish <= moved):

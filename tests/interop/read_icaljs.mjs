@@ -4,7 +4,8 @@
 // {"start", "end", "instances": [[start, end], ...], "alarms": [[time, ...], ...],
 // "summary", "description", "url"}:
 // date-times in UTC (2026-03-08T14:00:00Z), dates as 2026-03-08; alarms per
-// instance, computed with ICAL.Time.addDuration as Thunderbird does.
+// instance, computed with ICAL.Time.addDuration as Thunderbird does. Changed
+// occurrences (RECURRENCE-ID) take their instance's place.
 import ICAL from "ical.js";
 import { readFileSync } from "node:fs";
 
@@ -58,6 +59,9 @@ for (const [name, text] of Object.entries(request.calendars)) {
     const calendar = new ICAL.Component(ICAL.parse(text));
     const events = {};
     for (const vevent of calendar.getAllSubcomponents("vevent")) {
+      // A changed occurrence (RECURRENCE-ID) is read through its series:
+      // ICAL.Event relates the calendar's exceptions to their master.
+      if (vevent.hasProperty("recurrence-id")) continue;
       events[vevent.getFirstPropertyValue("uid")] = readEvent(vevent);
     }
     result[name] = { events };

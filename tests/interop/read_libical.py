@@ -7,7 +7,10 @@ stdin {"instances": N, "calendars": {name: ics text}}, stdout per name
 "description", "url"}}} or {"error": ...},
 date-times in UTC, dates as YYYY-MM-DD. Instances come from libical's own
 expansion (icalcomponent_foreach_recurrence: RRULE, RDATE, EXDATE); alarms
-per instance from icaltime_add, libical's own time arithmetic.
+per instance from icaltime_add, libical's own time arithmetic. A changed
+occurrence (a VEVENT with the series' UID and a RECURRENCE-ID) takes the
+place of the instance whose start is the instant libical reads its
+RECURRENCE-ID as, the way Evolution detaches instances.
 """
 
 import json
@@ -63,7 +66,19 @@ def alarms_at(vevent, start):
     return found
 
 
-def read_event(vevent, count):
+def earliest(calendar, vevent, start):
+    """DTSTART or an earlier RDATE: where the instances begin."""
+    first = start
+    rdate = vevent.get_first_property(ICal.PropertyKind.RDATE_PROPERTY)
+    while rdate is not None:
+        moment = in_zone(calendar, rdate, rdate.get_rdate().get_time())
+        if not start.is_date() and seconds(moment) < seconds(first):
+            first = moment
+        rdate = vevent.get_next_property(ICal.PropertyKind.RDATE_PROPERTY)
+    return first
+
+
+def read_event(calendar, vevent, count, changed):
     start, end = vevent.get_dtstart(), vevent.get_dtend()
     instances, alarms = [], []
     recurring = vevent.get_first_property(ICal.PropertyKind.RRULE_PROPERTY) or vevent.get_first_property(ICal.PropertyKind.RDATE_PROPERTY)
@@ -75,21 +90,28 @@ def read_event(vevent, count):
             found = []
 
             def collect(component, span, data):
-                if len(found) < count:
-                    found.append((span.get_start(), span.get_end()))
+                found.append((span.get_start(), span.get_end()))
 
             until = start.clone()
             until.set_is_date(False)
             until.adjust(366 * years, 0, 0, 0)
             # From a day before: libical checks DTSTART's own span as if its
             # wall clock were UTC, and leaves it out east of Greenwich.
-            since = start.clone()
+            since = earliest(calendar, vevent, start).clone()
             since.adjust(-1, 0, 0, 0)
             vevent.foreach_recurrence(since, until, collect, None)
             if len(found) >= count:
                 break
+        # libical calls back for the RDATEs after the rule's instances;
+        # clients show them in order of time.
+        found = sorted(found)[:count]
         for begin, finish in found:
-            if start.is_date():
+            override = changed.get(begin) if not start.is_date() else None
+            if override is not None:
+                begin, finish = seconds(override.get_dtstart()), seconds(override.get_dtend())
+                instances.append([utc_text(begin), utc_text(finish)])
+                alarms.append(alarms_at(override, override.get_dtstart()))
+            elif start.is_date():
                 day = ICal.Time.new_from_timet_with_zone(begin, True, None)
                 last = ICal.Time.new_from_timet_with_zone(finish, True, None)
                 instances.append([show(day), show(last)])
@@ -108,16 +130,32 @@ def read_event(vevent, count):
     }
 
 
+def in_zone(calendar, prop, moment):
+    """A property's time in its TZID's zone, found in the calendar as libical finds DTSTART's."""
+    tzid = prop.get_parameter_as_string("TZID")
+    if tzid and not moment.is_utc():
+        moment.set_timezone(calendar.get_timezone(tzid))
+    return moment
+
+
+def recurrence_id(calendar, vevent):
+    prop = vevent.get_first_property(ICal.PropertyKind.RECURRENCEID_PROPERTY)
+    return in_zone(calendar, prop, prop.get_recurrenceid())
+
+
 def read(text, count):
     calendar = ICal.Component.new_from_string(text)
     if calendar is None:
         raise ValueError("libical could not parse the calendar")
-    events = {}
+    masters, changed = [], {}
     vevent = calendar.get_first_component(ICal.ComponentKind.VEVENT_COMPONENT)
     while vevent is not None:
-        events[vevent.get_uid()] = read_event(vevent, count)
+        if vevent.get_first_property(ICal.PropertyKind.RECURRENCEID_PROPERTY) is None:
+            masters.append(vevent)
+        else:  # keyed by the instant libical reads the RECURRENCE-ID as
+            changed.setdefault(vevent.get_uid(), {})[seconds(recurrence_id(calendar, vevent))] = vevent
         vevent = calendar.get_next_component(ICal.ComponentKind.VEVENT_COMPONENT)
-    return {"events": events}
+    return {"events": {vevent.get_uid(): read_event(calendar, vevent, count, changed.get(vevent.get_uid(), {})) for vevent in masters}}
 
 
 def main():
