@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import icalendar
-
 from keydates import lock
 from keydates.compile import Settings, Site, compile_site
 from keydates.describe import day_range, full_day, language, summary_when
@@ -203,6 +201,8 @@ def _is_calendar_feed(path: str) -> bool:
 
 
 def _ics_views(files: Mapping[str, bytes]) -> Feeds:
+    import icalendar  # only diff reads feeds back: not loaded for build
+
     feeds: Feeds = {}
     for path, data in files.items():
         if not _is_calendar_feed(path):
