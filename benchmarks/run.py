@@ -1,6 +1,12 @@
-"""Time `keydates build` against a plain-icalendar baseline and print a Markdown table.
+"""Time `keydates build` against a plain-icalendar baseline and a peer, and print a Markdown table.
 
-    /work/venv/bin/python benchmarks/run.py [--sizes 1000,10000,100000] [--repeat 3] [--seed 0]
+    python benchmarks/run.py [--sizes 1000,10000,100000] [--repeat 3] [--seed 0]
+
+The peer is ical-generator (Node), the fastest compliant generator we know,
+building the same resolved events (benchmarks/peers; `npm ci` there once);
+it is left out, with a note, when node or its packages are missing. Three
+keydates figures per size: cold (the first build, no lock, nothing cached),
+warm (a rebuild with nothing changed) and one edit (one event's title changed).
 
 For each size N, workload.py writes N seeded events to a temporary directory as
 bench.toml (for keydates) and bench.json (the same events, resolved, for
@@ -58,6 +64,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 BASELINE = HERE / "baseline_icalendar.py"
+PEER = HERE / "peers" / "ical_generator.mjs"
 WORKLOAD = HERE / "workload.py"
 KEYDATES = [sys.executable, "-m", "keydates"]
 
@@ -181,7 +188,7 @@ def child_env(pycache: Path) -> dict[str, str]:
 
 
 def bench_size(n: int, seed: int, repeat: int, env: dict[str, str],
-               scratch: Path) -> tuple[Timing, Timing]:
+               scratch: Path) -> tuple:
     """Generate n events and time keydates and the baseline on them."""
     workdir = scratch / f"n{n}"
     # In a child process: this one must stay small (see the module docstring).
@@ -194,11 +201,26 @@ def bench_size(n: int, seed: int, repeat: int, env: dict[str, str],
         repeat, [out / "bench.ics", out / "all.ics"], n)
     if keydates.first is not None and not (workdir / "keydates.lock").exists():
         progress(f"note: keydates N={n}: no keydates.lock beside bench.toml after the first build")
+    edit = None
+    if keydates.ok:
+        source = workdir / "bench.toml"
+        text = source.read_text(encoding="utf-8")
+        at = text.index('title = "') + len('title = "')
+        source.write_text(text[:at] + "Edited " + text[at:], encoding="utf-8")
+        edit = run_once([*KEYDATES, "build", "bench.toml", "-o", "out"], workdir, env)
+        progress(f"  keydates N={n} one edit: {edit.seconds:.2f} s")
     baseline = time_command(
         f"baseline N={n}", [sys.executable, str(BASELINE), "bench.json", "baseline.ics"],
         workdir, env, repeat, [workdir / "baseline.ics"], n)
+    peer = None
+    node = shutil.which("node")
+    if node and (PEER.parent / "node_modules").is_dir():
+        peer = time_command(f"ical-generator N={n}", [node, str(PEER), "bench.json", "peer.ics"],
+                            workdir, env, repeat, [workdir / "peer.ics"], n)
+    else:
+        progress("note: ical-generator left out (needs node and `npm ci` in benchmarks/peers)")
     shutil.rmtree(workdir)
-    return keydates, baseline
+    return keydates, baseline, edit, peer
 
 
 def bench_timeline(repeat: int, env: dict[str, str], scratch: Path) -> Timing:
@@ -238,22 +260,22 @@ def machine() -> list[str]:
     ]
 
 
-def report(rows: list[tuple[int, Timing, Timing]], timeline: Timing | None,
+def report(rows: list[tuple], timeline: Timing | None,
            repeat: int, seed: int) -> str:
     lines = [
-        "| N events | keydates median s | keydates peak MiB | baseline median s "
-        "| baseline peak MiB | keydates / baseline |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| N events | keydates cold s | keydates warm s | keydates one edit s | keydates peak MiB "
+        "| icalendar baseline s | ical-generator s | keydates warm / ical-generator |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for n, kd, base in rows:
+    for n, kd, base, edit, peer in rows:
+        cold = seconds(kd.first.seconds) if kd.first else "-"
         kd_s, kd_m = (seconds(kd.median), f"{kd.peak:.0f}") if kd.ok else ("failed", "-")
-        b_s, b_m = (seconds(base.median), f"{base.peak:.0f}") if base.ok else ("failed", "-")
-        ratio = f"{kd.median / base.median:.2f}" if kd.ok and base.ok else "-"
-        lines.append(f"| {n:,} | {kd_s} | {kd_m} | {b_s} | {b_m} | {ratio} |")
+        b_s = seconds(base.median) if base.ok else "failed"
+        p_s = (seconds(peer.median) if peer.ok else "failed") if peer else "not run"
+        ratio = f"{kd.median / peer.median:.2f}" if kd.ok and peer and peer.ok else "-"
+        edit_s = seconds(edit.seconds) if edit and edit.returncode == 0 else "-"
+        lines.append(f"| {n:,} | {cold} | {kd_s} | {edit_s} | {kd_m} | {b_s} | {p_s} | {ratio} |")
     lines.append("")
-    firsts = [f"{n:,}: {seconds(kd.first.seconds)} s" for n, kd, _ in rows if kd.first]
-    if firsts:
-        lines.append(f"keydates first build (no lock yet): {', '.join(firsts)}.")
     if timeline is not None:
         if timeline.ok:
             lines.append(f"Default timeline (`keydates build`, events/): median "
@@ -292,11 +314,16 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="keydates-bench-") as tmp:
         scratch = Path(tmp)
         env = child_env(scratch / "pycache")
+        # "Cold" means no lock and nothing cached by keydates, not Python
+        # compiling its bytecode: one untimed build compiles the modules first.
+        shutil.copytree(REPO / "events", scratch / "prime" / "events")
+        subprocess.run([*KEYDATES, "build", "-o", "out"], cwd=scratch / "prime", env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         rows = [(n, *bench_size(n, args.seed, args.repeat, env, scratch)) for n in sizes]
         timeline = None if args.no_timeline else bench_timeline(args.repeat, env, scratch)
 
     print(report(rows, timeline, args.repeat, args.seed))
-    failed = [t.label for _, kd, base in rows for t in (kd, base) if not t.ok]
+    failed = [t.label for _, kd, base, _, peer in rows for t in (kd, base, peer) if t is not None and not t.ok]
     if timeline is not None and not timeline.ok:
         failed.append(timeline.label)
     if failed:
