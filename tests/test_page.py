@@ -98,9 +98,12 @@ def test_page_is_byte_identical_whatever_the_clock_and_shows_the_lock_time(tmp_p
 def test_page_is_self_contained(tmp_path):
     text = build_page(tmp_path, "--base-url", "https://example.org/cal/")
     html = Elements(text)
-    assert not [t for t, a in html.elements if t in ("link", "img", "iframe", "object", "embed") or "src" in a]
+    # <link rel="alternate"> (the change feed) is for feed readers to discover; browsers fetch nothing for it.
+    discovery = [a for t, a in html.elements if t == "link" and a.get("rel") == "alternate"]
+    assert [a["href"] for a in discovery] == ["changes.atom"]
+    assert not [t for t, a in html.elements if (t == "link" and a not in discovery) or t in ("img", "iframe", "object", "embed") or "src" in a]
     assert "url(" not in text.replace('url(#hatch', "") and "@import" not in text
-    fetchable = [a.get("href", "") for t, a in html.elements if t not in ("a",)]
+    fetchable = [a.get("href", "") for t, a in html.elements if t not in ("a",) and a not in discovery]
     assert not [h for h in fetchable if h]
 
 
@@ -325,3 +328,17 @@ def test_embed_of_several_calendars_each_their_own(tmp_path):
     for calendar, uid in (("one", "a.one@keydates"), ("two", "b.two@keydates")):
         html = Elements((tmp_path / "dist" / calendar / "embed.html").read_text(encoding="utf-8"))
         assert [a["data-uid"] for t, a in html.elements if t == "g" and "mark" in a.get("class", "").split()] == [uid]
+
+
+def test_every_page_links_the_change_feed(tmp_path):
+    """The Atom feed of changes is offered in <head> and in the header, from each language's page."""
+    events = copy_events(tmp_path)
+    out = tmp_path / "dist"
+    assert run("build", events, "-o", out).exit_code == 0
+    assert (out / "changes.atom").read_bytes().startswith(b"<?xml")
+    for page_path, href in ((out / "index.html", "changes.atom"), (out / "de" / "index.html", "../changes.atom")):
+        html = page_path.read_text(encoding="utf-8")
+        assert f'<link rel="alternate" type="application/atom+xml" href="{href}"' in html
+        assert f'<a href="{href}" type="application/atom+xml">' in html
+        assert (page_path.parent / href).resolve() == (out / "changes.atom").resolve()
+    assert "Änderungen im Feed-Reader verfolgen" in (out / "de" / "index.html").read_text(encoding="utf-8")

@@ -35,7 +35,7 @@ from markupsafe import Markup
 from keydates.describe import Language, day_range, description, relation, language_name, language, month_name, moment_text, rule_text, short_day_range, when_text, window_label, window_phrase, year_text
 from keydates.model import Entry, Event, last_day
 from keydates.recurrence import occurrences, parse_rule, span_end
-from keydates.site import PAGE, Published, event_path, page_entries
+from keydates.site import CHANGES, PAGE, Published, event_path, page_entries
 
 EPOCH = date(1970, 1, 1)  # day numbers as in JavaScript: Date.UTC(y, m, d) / 86400000
 LABELLED_LIMIT = 60  # up to this many events, one labelled row each; beyond, packed lanes
@@ -228,6 +228,7 @@ def render(
         "missing": [item.path for item in published if feed_url(item, base_url) is None],
         "sections": [_section(item, index, base_url, lang, anchors, versions, today) for index, item in enumerate(published)],
         "client_names": CLIENT_NAMES,
+        "changes": up + CHANGES,  # the Atom feed of changes (atom.py), one per site
         "editions": [
             {"tag": other, "name": language_name(other), "href": up + path + "index.html", "current": path == folder}
             for other, path in editions
