@@ -40,7 +40,8 @@ def tags_times_events(n: int) -> str:
 
 def many_exceptions(n: int) -> str:
     days = ", ".join((date(2026, 1, 5) + timedelta(weeks=k + 1)).isoformat() for k in range(n))
-    return HEADER + f'\n[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-01-05\nurl = "https://example.com/"\nrepeat = "weekly"\ncount = {n + 10}\nexcept = [{days}]\n'
+    until = (date(2026, 1, 5) + timedelta(weeks=n + 10)).isoformat()  # COUNT stops at 10,000 (README: limits)
+    return HEADER + f'\n[[event]]\nid = "a"\ntitle = "A"\ndate = 2026-01-05\nurl = "https://example.com/"\nrepeat = "weekly"\nuntil = {until}\nexcept = [{days}]\n'
 
 
 CASES = [
