@@ -95,7 +95,10 @@ def compile_site(
     limits = site.client_limits(timeline.calendars, files, google_addresses(published, settings.base_url, files, extra=other_languages(timeline)))
     newest = max((item.modified for item in published if item.modified), default=None)
     home = language(page_language(timeline, settings))
-    files[site.CHANGES] = atom.render(planned.entries, settings.title or site.site_title(published), settings.base_url, newest, home)
+    anchors, sections = page.change_anchors(published)
+    files[site.CHANGES] = atom.render(
+        planned.entries, settings.title or site.site_title(published), settings.base_url, newest, home, anchors=anchors, sections=sections
+    )
     return Site(timeline, published, planned, files, limits)
 
 

@@ -271,6 +271,14 @@ CLIENT_NAMES = {
 }  # fmt: skip
 
 
+def change_anchors(published: list[Published]) -> tuple[dict[str, str], dict[str, str]]:
+    """The page's anchors the change feed links: each listed event's by UID, each calendar section's by calendar id."""
+    calendars = [item for item in published if item.feed.id != "all"]
+    anchors = _anchors(calendars)
+    events = {entry.uid: anchors[entry.uid] for item in calendars for entry in page_entries(item.feed.entries)}
+    return events, {item.feed.id: _anchor(item) for item in calendars}
+
+
 def _anchor(item: Published) -> str:
     return f"feed-{item.feed.id}"
 
