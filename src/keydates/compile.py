@@ -156,14 +156,14 @@ def render_site(
     today = settings.today  # repeating events list their dates from it
     files[site.PAGE] = page.render(published, settings.base_url, home, editions, "", _versions(files), settings.title, today)
     for calendar in timeline.calendars:
-        files[f"{calendar.id}.json"] = listing.calendar_json(site.within(calendar, windows.get(calendar.id)))
+        files[f"{calendar.id}.json"] = listing.calendar_json(site.within(calendar, windows.get(calendar.id)), windows.get(calendar.id))
     for item in published[:-1]:  # the calendars; all.ics, last, has no embeddable view
         files[page.embed_path(item.feed.id)] = page.render_embed(item, home)
     for tag in extra:
         calendars = [calendar.in_language(tag) for calendar in timeline.calendars if tag in calendar.languages]
         edition = site.publish(calendars, stamps, removals, windows)
         for calendar in calendars:
-            files[f"{tag}/{calendar.id}.json"] = listing.calendar_json(site.within(calendar, windows.get(calendar.id)))
+            files[f"{tag}/{calendar.id}.json"] = listing.calendar_json(site.within(calendar, windows.get(calendar.id)), windows.get(calendar.id))
         for item in edition[:-1]:
             files[f"{tag}/{page.embed_path(item.feed.id)}"] = page.render_embed(item, tag)
         parts = site.feed_parts(edition, stamps)

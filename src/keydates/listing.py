@@ -78,9 +78,13 @@ OCCURRENCE_LIMIT = 1000  # per event in <calendar>.json
 OPEN_RULE_DAYS = 5 * 366  # how far <calendar>.json follows a rule with no end
 
 
-def calendar_json(calendar: Calendar) -> bytes:
+def calendar_json(calendar: Calendar, window: tuple[date | None, date | None] | None = None) -> bytes:
     """dist/<calendar>.json: every event with the fields of `list --format json`
-    and its occurrences (docs/calendar.schema.json)."""
+    and its occurrences (docs/calendar.schema.json).
+
+    `window`: the days of the calendar's rolling window, whose events
+    `calendar` holds (site.within), stated in the document.
+    """
     events = []
     for entry in sorted(calendar.entries, key=lambda e: e.order):
         event = entry.event
@@ -97,7 +101,10 @@ def calendar_json(calendar: Calendar) -> bytes:
         record = Row(entry, event.start, event.end).as_dict()
         record["occurrences"], record["more_occurrences"] = times, more
         events.append(record)
-    document = {"calendar": calendar.id, "name": calendar.name, "language": calendar.language, "events": events}
+    document = {"calendar": calendar.id, "name": calendar.name, "language": calendar.language}
+    if window is not None:
+        document["window"] = {"first": window[0] and window[0].isoformat(), "last": window[1] and window[1].isoformat()}
+    document["events"] = events
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 

@@ -29,7 +29,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from keydates.describe import Language, day_range, description, relation, language_name, language, month_name, moment_text, rule_text, short_day_range, when_text, window_label, window_phrase, year_text
+from keydates.describe import Language, day_range, description, open_day_range, relation, language_name, language, month_name, moment_text, rule_text, short_day_range, when_text, window_label, window_phrase, year_text
 from keydates.model import Entry, Event, last_day
 from keydates.recurrence import occurrences, parse_rule, span_end
 from keydates.site import PAGE, Published, event_path, page_entries
@@ -308,6 +308,7 @@ def _section(
         "same_as": item.same_as, "count": len(entries), "dates": None, "modified": None, "url": url,
         "links": subscribe_links(url, feed.name, versions.get(item.path, "")) if url else [], "download": quote(item.path),
         "events": [], "total": len(entries), "timeline": None, "tags": [],
+        "window": open_day_range(*item.window, lang) if item.window is not None else None, "dropped": item.dropped,
     }  # fmt: skip
     if entries:
         first = min(e.event.first_day for e in entries)
