@@ -234,7 +234,6 @@ def client_limits(
     feed or '') for each feed whose address is known.
     """
     problems = []
-    # all.ics of one calendar is that calendar again, or its whole history; of several, every one's.
     where = {c.id: c.path for c in calendars} | {"all": calendars[0].path if len(calendars) == 1 else "all.ics"}
     rolling = {c.id: c.rolling for c in calendars}
     languages = sorted({tag for c in calendars for tag in c.languages[1:]})  # their feeds are de/<id>.ics...
@@ -244,18 +243,25 @@ def client_limits(
         return len(data) if isinstance(data, bytes) else sum(map(len, data))
 
     def advice(feed_id: str) -> str:
-        if feed_id == "all":
-            return "split the calendar" if len(calendars) == 1 else "split the calendars"
+        if feed_id == "all":  # of several calendars
+            return "give the calendars rolling windows ([calendar] window; all.ics then counts what their feeds keep), or fewer events"
         if rolling.get(feed_id):
             return "split the calendar, or shorten its [calendar] window"
         return 'split the calendar, or keep a rolling window in its feed ([calendar] window = { past = "90d", future = "2y" }; all.ics keeps every event)'
 
-    # VEVENTs: events plus changed occurrences. all.ics of one calendar, the same again, is not counted twice.
-    counts = {item.feed.id: sum(1 + len(e.event.overrides) for e in item.feed.entries) for item in published if not item.same_as}
+    # VEVENTs: events plus changed occurrences.
+    counts = {item.feed.id: sum(1 + len(e.event.overrides) for e in item.feed.entries) for item in published if item.feed.id != "all"}
+    # all.ics of one calendar is that calendar again, or its whole history; of
+    # several, every one's. The history that rolling windows leave out is
+    # all.ics's purpose, not something to warn of: it counts what the
+    # calendars' feeds hold, and its size is not checked.
+    windowed = any(item.dropped for item in published)
+    if len(calendars) > 1:
+        counts["all"] = sum(counts.values()) if windowed else len(published[-1].feed.entries) + sum(len(e.event.overrides) for e in published[-1].feed.entries)
     for feed_id, count in counts.items():
         paths = [path for path in (f"{feed_id}.ics", *(f"{tag}/{feed_id}.ics" for tag in languages)) if path in files]
         largest = max(paths, key=size, default=None)
-        if largest is not None and size(largest) > FEED_BYTES:
+        if largest is not None and size(largest) > FEED_BYTES and not (feed_id == "all" and windowed):
             problems.append(Problem(where[feed_id], (
                 f"feed {largest} is {size(largest) / 1e6:.1f} MB; Google Calendar is reported to stop reading a feed past about "
                 f"{FEED_BYTES / 1e6:.0f} MB, so new subscribers may miss events: {advice(feed_id)}, or shorten descriptions"
