@@ -29,7 +29,8 @@ def test_more_than_a_thousand_events_are_warned_of_by_check_and_build(tmp_path):
         assert result.exit_code == 0, result.stderr
         assert limit_warnings(result) == [
             f"warning: {path}: feed big.ics has 1,001 events; Google Calendar is reported to stop reading a feed past about "
-            "1,000 events, so new subscribers may miss some: split the calendar"
+            "1,000 events, so new subscribers may miss some: split the calendar, or keep a rolling window in its feed "
+            '([calendar] window = { past = "90d", future = "2y" }; all.ics keeps every event)'
         ]
     assert (tmp_path / "dist" / "big.ics").is_file()  # a warning, not a refusal
     assert run("check", "--strict", path).exit_code == 1
@@ -47,7 +48,8 @@ def test_a_feed_past_one_megabyte_is_warned_of(tmp_path):
     assert size > 1_000_000
     assert limit_warnings(result) == [
         f"warning: {path}: feed big.ics is {size / 1e6:.1f} MB; Google Calendar is reported to stop reading a feed past about 1 MB, "
-        "so new subscribers may miss events: split the calendar, or shorten descriptions"
+        "so new subscribers may miss events: split the calendar, or keep a rolling window in its feed "
+        '([calendar] window = { past = "90d", future = "2y" }; all.ics keeps every event), or shorten descriptions'
     ]
     smaller = event_file(tmp_path, events(200, "x" * 4000), name="small.toml")
     assert limit_warnings(run("check", smaller)) == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import feedparser
 import pytest
@@ -124,3 +126,46 @@ def test_change_feed_is_atom_with_one_entry_per_build_and_stable(folder):
     assert feed.entries[0].updated == "2026-02-13T16:26:40Z"
     build("1790000000")  # nothing changed: same bytes whatever the clock
     assert (folder / "dist" / "changes.atom").read_bytes() == first
+
+
+def page_ids(html: str) -> set[str]:
+    """Every id attribute of the page, as a browser reads them."""
+
+    class Ids(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.ids = set()
+
+        def handle_starttag(self, tag, attrs):
+            self.ids.update(value for name, value in attrs if name == "id")
+
+    parser = Ids()
+    parser.feed(html)
+    return parser.ids
+
+
+def test_every_change_feed_link_lands_on_an_anchor_of_the_page(folder):
+    # Two calendars sharing the id "results" get anchors "ir:results" and "other:results" on the page.
+    other = '[calendar]\nid = "other"\nname = "Other"\ntimezone = "UTC"\n\n' + RESULTS
+    (folder / "events" / "other.toml").write_text(other, encoding="utf-8")
+    agm = '[[event]]\nid = "agm"\ntitle = "AGM"\ndate = 2026-06-01\n'
+    moved = RESULTS.replace("2026-02-19", "2026-02-26")
+    write(folder, RESULTS, CALL, DAY, agm)
+    build("1770000000")
+    write(folder, moved, CALL, agm)  # one moved, one removed
+    build("1771000000")
+    write(folder, moved, CALL.replace("Analyst call", "Analyst Q&A"), agm)
+    build("1772000000")
+    write(folder, moved, CALL.replace("Analyst call", "Analyst Q&A"))  # a removal alone: its calendar's section
+    build("1773000000")
+    ids = page_ids((folder / "dist" / "index.html").read_text(encoding="utf-8"))
+    feed = feedparser.parse((folder / "dist" / "changes.atom").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    links = {entry.title: urlsplit(entry.link) for entry in feed.entries}
+    assert len(links) == 4
+    for title, link in links.items():
+        assert link.path.endswith("index.html") and link.fragment in ids, (title, link.geturl(), sorted(ids))
+    assert links["Analyst Q&A (renamed from “Analyst call”)"].fragment == "call"
+    moved = next(link for title, link in links.items() if title.startswith("2 changes: Quarterly results moved"))
+    assert moved.fragment == "ir:results"  # the event's own anchor, not the other calendar's
+    assert [link.fragment for title, link in links.items() if title.startswith("Removed: AGM")] == ["feed-ir"]

@@ -8,7 +8,7 @@ never from the clock, so a rebuild gives the same bytes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from xml.sax.saxutils import escape, quoteattr
 
@@ -18,11 +18,19 @@ from keydates.model import ChangeEntry
 LIMIT = 50  # entries in the feed, newest first
 
 
-def render(entries: Iterable[ChangeEntry], title: str, base_url: str | None, since: datetime | None, lang: Language, page: str = "index.html") -> bytes:
+def render(
+    entries: Iterable[ChangeEntry], title: str, base_url: str | None, since: datetime | None, lang: Language, page: str = "index.html",
+    anchors: Mapping[str, str] | None = None, sections: Mapping[str, str] | None = None,
+) -> bytes:
     """The Atom document for `entries` (any order; newest first in the feed).
 
     `since`: the feed's time while it has no entry (the newest LAST-MODIFIED).
+    `anchors`: the anchor of each event the page lists, by UID, and
+    `sections`: that of each calendar's section, by calendar id
+    (page.change_anchors). An entry links its first change's event, else
+    (removed, or not listed) its calendar's section, else the page.
     """
+    anchors, sections = anchors or {}, sections or {}
     ordered = sorted(entries, key=lambda entry: (entry.at, entry.key), reverse=True)[:LIMIT]
     # The feed's id must never change (RFC 4287 4.2.6): from its address if
     # known, else from its title.
@@ -47,7 +55,8 @@ def render(entries: Iterable[ChangeEntry], title: str, base_url: str | None, sin
             texts.append(say(lang, "and {count} more changes", count=entry.more))
         headline = texts[0] if len(texts) == 1 else say(lang, "{count} changes: {first}; …", count=len(entry.items) + entry.more, first=texts[0])
         first = entry.items[0] if entry.items else None
-        link = home + page + (f"#event-{first.id}" if first is not None and first.kind != "removed" else "")
+        fragment = (anchors.get(first.uid) or sections.get(first.calendar)) if first is not None else None
+        link = home + page + (f"#{fragment}" if fragment else "")
         lines += [
             "  <entry>",
             f"    <id>urn:keydates:change:{entry.key}</id>",

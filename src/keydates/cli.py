@@ -106,8 +106,11 @@ def build_command(paths: tuple[Path, ...], outside: bool, output: Path | None, f
     result = build(paths, output, settings=settings, frozen=frozen, progress=_progress_bar, outside=outside, root=found.root)
     compiled = result.site
     _print_warnings(compiled.warnings)
+    rolling = {calendar.id: calendar.rolling for calendar in compiled.timeline.calendars}
     for item in compiled.published:
         click.echo(f"{item.feed.id}: {plural(len(item.feed.entries), 'event')} -> {output / item.path}")
+        if item.window is not None:
+            click.echo(f"{item.feed.id}: {_window_line(rolling[item.feed.id], item, settings.today, lock.now_source())}")
     click.echo(f"page: {output / site.PAGE} (with {plural(compiled.tag_feeds, 'per-tag feed')})")
     for tag, folder in page_editions(compiled.timeline, settings)[1:]:
         click.echo(f"{tag}: the same in language {tag!r} -> {output / folder}")
@@ -124,6 +127,15 @@ def build_command(paths: tuple[Path, ...], outside: bool, output: Path | None, f
         click.echo(f"warning: {note}", err=True)
     for name in result.foreign:
         click.echo(f"warning: left {output / name}: no longer made, but changed since keydates wrote it", err=True)
+
+
+def _window_line(rolling, item, today, source: str) -> str:
+    """'window 2025-11-04 to 2028-02-02 (90d before and 2y after 2026-02-02, from SOURCE_DATE_EPOCH): ...'."""
+    first, last = item.window
+    span = f"{first or 'the first event'} to {last or 'the last'}"
+    sides = " and ".join(part for part in (rolling.past and f"{rolling.past} before", rolling.future and f"{rolling.future} after") if part)
+    kept = len(item.feed.entries)
+    return f"window {span} ({sides} {today}, {source}): {kept} of {plural(kept + item.dropped, 'event')} kept; all.ics has every one"
 
 
 @main.command("check")

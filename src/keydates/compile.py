@@ -12,17 +12,18 @@ import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
 from keydates import atom, listing, page, site, stamps
 from keydates.describe import language
 from keydates.load import FolderState, Source
-from keydates.model import Stamp, Timeline
+from keydates.model import Calendar, Stamp, Timeline
 from keydates.site import Published
 from keydates.stamps import LockUpdate, Plan
 from keydates.validate import validate
+from keydates.when import shift
 
 Progress = Callable[[int], AbstractContextManager[Callable[[int], None]]]
 
@@ -41,6 +42,11 @@ class Settings:
     base_url: str | None = None  # where the site is published, for the page's links
     title: str = ""  # the page's title; default: the calendar's name, or "Key dates"
     language: str = "en"  # of the generated text (the site file's [site] language)
+
+    @property
+    def today(self) -> date:
+        """The day rolling windows are counted from, and repeating events list their next dates from: `now` in UTC."""
+        return self.now.astimezone(timezone.utc).date()
 
 
 @dataclass(frozen=True)
@@ -92,10 +98,13 @@ def compile_site(
     planned = stamps.plan(timeline.calendars, folders, settings.now)
     with progress(timeline.event_count) as advance:
         published, files = render_site(timeline, planned.stamps, settings, advance, planned.removals)
-    limits = site.client_limits(timeline.calendars, files, google_addresses(published, settings.base_url, files, extra=other_languages(timeline)))
+    limits = site.client_limits(timeline.calendars, published, files, google_addresses(published, settings.base_url, files, extra=other_languages(timeline)))
     newest = max((item.modified for item in published if item.modified), default=None)
     home = language(page_language(timeline, settings))
-    files[site.CHANGES] = atom.render(planned.entries, settings.title or site.site_title(published), settings.base_url, newest, home)
+    anchors, sections = page.change_anchors(published)
+    files[site.CHANGES] = atom.render(
+        planned.entries, settings.title or site.site_title(published), settings.base_url, newest, home, anchors=anchors, sections=sections
+    )
     return Site(timeline, published, planned, files, limits)
 
 
@@ -110,6 +119,17 @@ def page_editions(timeline: Timeline, settings: Settings) -> list[tuple[str, str
     return [(home, "")] + [(tag, f"{tag}/") for tag in other_languages(timeline) if tag != home]
 
 
+def rolling_windows(calendars: list[Calendar], today: date) -> dict[str, site.Days]:
+    """The days each calendar's [calendar] window covers, by calendar id: `past` before `today` to `future` after it."""
+    return {
+        calendar.id: (
+            shift(today, calendar.rolling.past, -1) if calendar.rolling.past else None,
+            shift(today, calendar.rolling.future, 1) if calendar.rolling.future else None,
+        )
+        for calendar in calendars if calendar.rolling
+    }  # fmt: skip
+
+
 def render_site(
     timeline: Timeline, stamps: Mapping[str, Stamp], settings: Settings, advance: Callable[[int], None] | None = None,
     removals: Mapping[str, datetime] | None = None,
@@ -122,23 +142,28 @@ def render_site(
     events rather than duplicating them. Those folders hold the calendars
     that offer that language. `removals`: the newest removal by calendar
     id (Plan.removals), for the page's "Last update".
+    A calendar with a rolling window publishes (feed, tag feeds, JSON,
+    the page's section) only the events touching it, counted from
+    `settings.today`; all.ics keeps them all. Stamps come from every
+    event, so leaving the window changes no SEQUENCE and leaves no tombstone.
     """
-    published = site.publish(timeline.calendars, stamps, removals)
+    windows = rolling_windows(timeline.calendars, settings.today)
+    published = site.publish(timeline.calendars, stamps, removals, windows)
     files: dict[str, bytes | list[bytes]] = dict(site.feed_parts(published, stamps, advance))
     home = page_language(timeline, settings)
     editions = page_editions(timeline, settings)
     extra = [tag for tag, _ in editions[1:]]
-    today = settings.now.astimezone(timezone.utc).date()  # repeating events list their dates from it
+    today = settings.today  # repeating events list their dates from it
     files[site.PAGE] = page.render(published, settings.base_url, home, editions, "", _versions(files), settings.title, today)
     for calendar in timeline.calendars:
-        files[f"{calendar.id}.json"] = listing.calendar_json(calendar)
+        files[f"{calendar.id}.json"] = listing.calendar_json(site.within(calendar, windows.get(calendar.id)), windows.get(calendar.id))
     for item in published[:-1]:  # the calendars; all.ics, last, has no embeddable view
         files[page.embed_path(item.feed.id)] = page.render_embed(item, home)
     for tag in extra:
         calendars = [calendar.in_language(tag) for calendar in timeline.calendars if tag in calendar.languages]
-        edition = site.publish(calendars, stamps, removals)
+        edition = site.publish(calendars, stamps, removals, windows)
         for calendar in calendars:
-            files[f"{tag}/{calendar.id}.json"] = listing.calendar_json(calendar)
+            files[f"{tag}/{calendar.id}.json"] = listing.calendar_json(site.within(calendar, windows.get(calendar.id)), windows.get(calendar.id))
         for item in edition[:-1]:
             files[f"{tag}/{page.embed_path(item.feed.id)}"] = page.render_embed(item, tag)
         parts = site.feed_parts(edition, stamps)

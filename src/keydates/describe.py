@@ -86,6 +86,15 @@ def full_day(day: date, lang: Language) -> str:
     return format_skeleton("yMMMEd", day, locale=lang.locale)
 
 
+def open_day_range(first: date | None, last: date | None, lang: Language) -> str:
+    """Days with a bound on one side or both, for rolling windows: '4 Nov 2025 – 2 Feb 2028', 'from 4 Nov 2025 on', 'up to 2 Feb 2028'."""
+    if first is not None and last is not None:
+        return day_range(first, last, lang)
+    if first is not None:
+        return say(lang, "from {day} on", day=format_skeleton("yMMMd", first, locale=lang.locale))
+    return say(lang, "up to {day}", day=format_skeleton("yMMMd", last, locale=lang.locale))
+
+
 def day_range(first: date, last: date, lang: Language) -> str:
     """Days first..last (inclusive): '19 Feb 2026', '15–23 Feb 2026', '28 Jan – 3 Feb 2026'."""
     if first == last:

@@ -78,12 +78,14 @@ OCCURRENCE_LIMIT = 1000  # per event in <calendar>.json
 OPEN_RULE_DAYS = 5 * 366  # how far <calendar>.json follows a rule with no end
 
 
-def calendar_json(calendar: Calendar) -> bytes:
+def calendar_json(calendar: Calendar, window: tuple[date | None, date | None] | None = None) -> bytes:
     """dist/<calendar>.json: every event with the fields of `list --format json`
     and its occurrences (docs/calendar.schema.json).
 
     One event per line, written by json's C encoder (indent= would take the
-    pure-Python one, two thirds of a 20,000-event build).
+    pure-Python one, two thirds of a 20,000-event build). `window`: the days
+    of the calendar's rolling window, whose events `calendar` holds
+    (site.within), stated in the document.
     """
     lines = []
     for entry in sorted(calendar.entries, key=lambda e: e.order):
@@ -99,7 +101,10 @@ def calendar_json(calendar: Calendar) -> bytes:
         record = Row(entry, event.start, event.end).as_dict()
         record["occurrences"], record["more_occurrences"] = times, more
         lines.append(json.dumps(record, ensure_ascii=False))
-    head = json.dumps({"calendar": calendar.id, "name": calendar.name, "language": calendar.language}, ensure_ascii=False)
+    document = {"calendar": calendar.id, "name": calendar.name, "language": calendar.language}
+    if window is not None:
+        document["window"] = {"first": window[0] and window[0].isoformat(), "last": window[1] and window[1].isoformat()}
+    head = json.dumps(document, ensure_ascii=False)
     body = ",\n".join(lines)
     return f"{head[:-1]}, \"events\": [\n{body}\n]}}\n".encode("utf-8") if lines else f"{head[:-1]}, \"events\": []}}\n".encode("utf-8")
 

@@ -109,6 +109,11 @@ def now_utc() -> datetime:
     return moment
 
 
+def now_source() -> str:
+    """Where now_utc's time comes from, for the build's output."""
+    return "from SOURCE_DATE_EPOCH" if os.environ.get("SOURCE_DATE_EPOCH") is not None else "today in UTC, as SOURCE_DATE_EPOCH is not set"
+
+
 def summary(event: Event) -> Summary:
     """What the lock keeps of an event for change messages."""
     return Summary(event.title, event.start.isoformat(), event.end.isoformat(), event.status, event.window, event.timezone)

@@ -204,6 +204,28 @@ class ChangeEntry:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+# The units of a rolling window's lengths ("90d", "12w", "6m", "2y").
+LENGTH_UNITS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
+
+
+class Length(NamedTuple):
+    """A length of calendar time: months and years keep the day of the month (the 31st becomes the month's last day)."""
+
+    amount: int
+    unit: str  # a key of LENGTH_UNITS
+
+    def __str__(self) -> str:
+        return f"{self.amount}{self.unit}"
+
+
+class Rolling(NamedTuple):
+    """[calendar] window: the calendar's feed keeps the events touching the days from
+    `past` before to `future` after the build's date; None: no bound on that side."""
+
+    past: Length | None = None
+    future: Length | None = None
+
+
 @dataclass(frozen=True)
 class Calendar:
     """One event file: its metadata and its events in file order."""
@@ -221,6 +243,7 @@ class Calendar:
     language: str = "en"  # a BCP 47 tag with a catalog (describe.language_tag)
     translations: tuple[Translation, ...] = ()  # name and description in other languages
     color: str = ""  # a CSS3 color name or #rrggbb (schema.color)
+    rolling: Rolling | None = None  # [calendar] window; all.ics keeps every event
 
     @cached_property
     def languages(self) -> tuple[str, ...]:

@@ -32,7 +32,7 @@ from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUn
 from jinja2.bccache import Bucket
 from markupsafe import Markup
 
-from keydates.describe import Language, day_range, description, relation, language_name, language, month_name, moment_text, rule_text, short_day_range, when_text, window_label, window_phrase, year_text
+from keydates.describe import Language, day_range, description, open_day_range, relation, language_name, language, month_name, moment_text, rule_text, short_day_range, when_text, window_label, window_phrase, year_text
 from keydates.model import Entry, Event, last_day
 from keydates.recurrence import occurrences, parse_rule, span_end
 from keydates.site import CHANGES, PAGE, Published, event_path, page_entries
@@ -313,6 +313,14 @@ CLIENT_NAMES = {
 }  # fmt: skip
 
 
+def change_anchors(published: list[Published]) -> tuple[dict[str, str], dict[str, str]]:
+    """The page's anchors the change feed links: each listed event's by UID, each calendar section's by calendar id."""
+    calendars = [item for item in published if item.feed.id != "all"]
+    anchors = _anchors(calendars)
+    events = {entry.uid: anchors[entry.uid] for item in calendars for entry in page_entries(item.feed.entries)}
+    return events, {item.feed.id: _anchor(item) for item in calendars}
+
+
 def _anchor(item: Published) -> str:
     return f"feed-{item.feed.id}"
 
@@ -342,6 +350,7 @@ def _section(
         "same_as": item.same_as, "count": len(entries), "dates": None, "modified": None, "url": url,
         "links": subscribe_links(url, feed.name, versions.get(item.path, "")) if url else [], "download": quote(item.path),
         "events": [], "total": len(entries), "timeline": None, "tags": [],
+        "window": open_day_range(*item.window, lang) if item.window is not None else None, "dropped": item.dropped,
     }  # fmt: skip
     if entries:
         first = min(e.event.first_day for e in entries)

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, HOURLY, MINUTELY, MONTHLY, SECONDLY, WEEKLY, YEARLY, rrule, weekday
 
+from keydates.model import last_day
 from keydates.vtimezone import transitions
 
 SHORT_FORMS = {
@@ -522,6 +523,31 @@ def span_end(event) -> date | datetime | None:
     if zone is None:
         return last.date() + length
     return (_utc(last.replace(tzinfo=zone)) + length + timedelta(days=1)).astimezone(zone)
+
+
+def may_touch(event, first: date | None, last: date | None) -> bool:
+    """Whether an occurrence of the event may touch a day from `first` to `last`
+    (inclusive, on the occurrence's own wall clock; None: no bound).
+
+    For [calendar] window. Bounded: the rule is never walked, only its first
+    start and the latest end worked out from UNTIL or COUNT (span_end), so a
+    yearly event is kept in a window between two of its dates, and a rule
+    without such a bound is taken to go on for ever.
+    """
+    spans = [(event.start, event.end), *((o.start, o.end) for o in event.overrides)]
+    spans += [(addition, addition + (event.end - event.start)) for addition in event.additions]
+    earliest = min(start.date() if isinstance(start, datetime) else start for start, _ in spans)
+    if last is not None and earliest > last:
+        return False
+    if first is None:
+        return True
+    latest = max(last_day(start, end) for start, end in spans)
+    if event.repeat:
+        end = span_end(event)
+        if end is None:
+            return True
+        latest = max(latest, last_day(event.start, end))
+    return latest >= first
 
 
 def _dense(parts: dict, start: date | datetime) -> bool:

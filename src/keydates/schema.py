@@ -23,9 +23,9 @@ import webcolors
 from keydates.describe import language_tag
 from keydates.errors import did_you_mean, show
 from keydates.ids import ID_RE, suggestion
-from keydates.model import STATUSES
+from keydates.model import STATUSES, Rolling
 from keydates.relative import Offset, parse_offset
-from keydates.when import parse_duration, parse_reminder, parse_window
+from keydates.when import parse_duration, parse_length, parse_reminder, parse_window
 
 RESERVED_CALENDAR_IDS = {"all"}  # all.ics combines every calendar
 # From the first full year of the Gregorian calendar (RFC 5545 3.3.4 uses
@@ -219,6 +219,31 @@ def positive_duration(value) -> timedelta:
     if length > LONGEST:
         raise Invalid(f"{value!r} is longer than {LONGEST.days // 365} years")
     return length
+
+
+ROLLING_SIDES = ("past", "future")
+LONGEST_WINDOW_YEARS = 100  # each side; keeps the window's days within the years keydates writes
+
+
+def rolling_window(value) -> Rolling:
+    """[calendar] window = { past = "90d", future = "2y" }: either side or both."""
+    if not isinstance(value, dict):
+        raise Invalid(f"expected a table such as {{ past = \"90d\", future = \"2y\" }}, got {describe_value(value)}")
+    sides = {}
+    for key, item in value.items():
+        if key not in ROLLING_SIDES:
+            raise Invalid(f"unknown key {key!r}{did_you_mean(key, ROLLING_SIDES)}: a window has past, future or both")
+        try:
+            length = parse_length(expect(item, str))
+        except (Invalid, ValueError) as e:
+            raise Invalid(f"{key}: {e}") from None
+        days = length.amount * {"d": 1, "w": 7, "m": 31, "y": 366}[length.unit]
+        if days > LONGEST_WINDOW_YEARS * 366:
+            raise Invalid(f"{key}: {str(length)!r} is longer than {LONGEST_WINDOW_YEARS} years")
+        sides[key] = length
+    if not sides:
+        raise Invalid("is empty: give past, future or both, such as { past = \"90d\", future = \"2y\" }")
+    return Rolling(**sides)
 
 
 def in_range(value: date) -> date:
@@ -446,6 +471,7 @@ CALENDAR = Table((
     Key("refresh", positive_duration, default=timedelta(hours=6)),
     Key("url", http_url, default=""),
     Key("color", color, default=""),  # COLOR (names only) and X-APPLE-CALENDAR-COLOR (docs/clients.md)
+    Key("window", rolling_window),  # default: the feed keeps every event
     Key("remind", reminder_phrases, default=()),
     Key("feeds", tags),  # tags with a feed of their own; default: every tag
     Key("language", language),  # default: the site's (compile.Settings.language)

@@ -20,7 +20,7 @@ import heapq
 from collections.abc import Callable, Iterable, Mapping
 import hashlib
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -28,6 +28,9 @@ from keydates import schema
 from keydates.errors import InputError, KeydatesError, Problem, plural
 from keydates.ical import assemble, event_file, render_events
 from keydates.model import Calendar, Entry, Event, Feed, Stamp, combined_feed
+from keydates.recurrence import may_touch
+
+Days = tuple[date | None, date | None]  # first and last day, inclusive; None: no bound
 
 PAGE = "index.html"
 CHANGES = "changes.atom"
@@ -57,6 +60,8 @@ class Published:
     tags: tuple[TagFeed, ...] = ()
     modified: datetime | None = None  # newest LAST-MODIFIED of its events, or removal of one
     same_as: str = ""  # all.ics of a single calendar: that calendar's name
+    window: Days | None = None  # the days its rolling window kept events from ([calendar] window)
+    dropped: int = 0  # events the window left out (all.ics has them)
 
     @property
     def uids(self) -> list[str]:
@@ -130,22 +135,43 @@ def _part(feed: Feed, tags: Iterable[str], entries: tuple[Entry, ...]) -> Feed:
     return replace(feed, name=name, description=description, url="", entries=entries)
 
 
-def publish(calendars: list[Calendar], stamps: Mapping[str, Stamp], removals: Mapping[str, datetime] | None = None) -> list[Published]:
+def within(calendar: Calendar, days: Days | None) -> Calendar:
+    """The calendar as its own feed publishes it: only the events its rolling window keeps (all of them if None)."""
+    if days is None:
+        return calendar
+    return replace(calendar, events=tuple(event for event in calendar.events if may_touch(event, *days)))
+
+
+def publish(
+    calendars: list[Calendar], stamps: Mapping[str, Stamp], removals: Mapping[str, datetime] | None = None,
+    windows: Mapping[str, Days] | None = None,
+) -> list[Published]:
     """Every feed of the site: one per calendar, then all.
 
     `removals`: the newest removal time of an event by calendar id (the
     lock's tombstones), so that a deletion counts as the feed's last change.
+    `windows`: the days each calendar's rolling window covers, by calendar
+    id; its feed keeps the events touching them, all.ics every event. The
+    window is applied here, after stamping: an event leaving it keeps its
+    stamp, gets no tombstone, and stays the same event in all.ics.
     Raises InputError when the tag feeds would be out of proportion to the
     events (see check_output_size).
     """
-    removals = removals or {}
+    removals, windows = removals or {}, windows or {}
     result = []
     for calendar in calendars:
-        result.append(_published(calendar.feed(), stamps, calendar.url, calendar.feed_tags, removed=removals.get(calendar.id)))
+        feed, days = calendar.feed(), windows.get(calendar.id)
+        if days is not None:
+            feed = replace(feed, entries=tuple(entry for entry in feed.entries if may_touch(entry.event, *days)))
+        item = _published(feed, stamps, calendar.url, calendar.feed_tags, removed=removals.get(calendar.id))
+        result.append(replace(item, window=days, dropped=len(calendar.events) - len(feed.entries)) if days is not None else item)
     combined = combined_feed(calendars)
     # all.ics changes when any calendar's event goes, that of a calendar whose file is gone too.
     everywhere = max(removals.values(), default=None)
-    if len(calendars) == 1:
+    if len(calendars) == 1 and result[0].dropped:
+        # all.ics is the calendar's whole history: listed on its own, still without tag feeds of its own.
+        result.append(_published(combined, stamps, allowed=set(), removed=everywhere))
+    elif len(calendars) == 1:
         # all.ics is the same calendar again: no tag feeds of its own.
         modified = _newest(result[0].modified, everywhere)
         result.append(Published(combined, f"{combined.id}.ics", modified=modified, same_as=calendars[0].name))
@@ -196,39 +222,54 @@ URL_LENGTH = 256
 
 
 def client_limits(
-    calendars: list[Calendar], files: Mapping[str, bytes | list[bytes]], addresses: Iterable[tuple[str, str, str, str]] = (),
+    calendars: list[Calendar], published: list[Published], files: Mapping[str, bytes | list[bytes]],
+    addresses: Iterable[tuple[str, str, str, str]] = (),
 ) -> list[Problem]:
     """Warnings for feeds past what clients are reported to read.
 
-    `files`: the site's files by path (feeds of other languages under
-    de/...). `addresses`: (feed id, feed path, the address Google's
-    subscribe link gives it with its ?v=, the tag of a tag feed or '') for
-    each feed whose address is known.
+    `published`: the feeds as publish made them, each calendar's with only
+    what its rolling window keeps. `files`: the site's files by path (feeds
+    of other languages under de/...). `addresses`: (feed id, feed path, the
+    address Google's subscribe link gives it with its ?v=, the tag of a tag
+    feed or '') for each feed whose address is known.
     """
     problems = []
-    # all.ics of one calendar is that calendar again; of several, every one's.
     where = {c.id: c.path for c in calendars} | {"all": calendars[0].path if len(calendars) == 1 else "all.ics"}
+    rolling = {c.id: c.rolling for c in calendars}
     languages = sorted({tag for c in calendars for tag in c.languages[1:]})  # their feeds are de/<id>.ics...
 
     def size(path: str) -> int:
         data = files.get(path, b"")
         return len(data) if isinstance(data, bytes) else sum(map(len, data))
 
-    counts = {c.id: len(c.events) + sum(len(e.overrides) for e in c.events) for c in calendars}  # VEVENTs
-    if len(calendars) > 1:  # else all.ics is the same calendar again
-        counts["all"] = sum(counts.values())
+    def advice(feed_id: str) -> str:
+        if feed_id == "all":  # of several calendars
+            return "give the calendars rolling windows ([calendar] window; all.ics then counts what their feeds keep), or fewer events"
+        if rolling.get(feed_id):
+            return "split the calendar, or shorten its [calendar] window"
+        return 'split the calendar, or keep a rolling window in its feed ([calendar] window = { past = "90d", future = "2y" }; all.ics keeps every event)'
+
+    # VEVENTs: events plus changed occurrences.
+    counts = {item.feed.id: sum(1 + len(e.event.overrides) for e in item.feed.entries) for item in published if item.feed.id != "all"}
+    # all.ics of one calendar is that calendar again, or its whole history; of
+    # several, every one's. The history that rolling windows leave out is
+    # all.ics's purpose, not something to warn of: it counts what the
+    # calendars' feeds hold, and its size is not checked.
+    windowed = any(item.dropped for item in published)
+    if len(calendars) > 1:
+        counts["all"] = sum(counts.values()) if windowed else len(published[-1].feed.entries) + sum(len(e.event.overrides) for e in published[-1].feed.entries)
     for feed_id, count in counts.items():
         paths = [path for path in (f"{feed_id}.ics", *(f"{tag}/{feed_id}.ics" for tag in languages)) if path in files]
         largest = max(paths, key=size, default=None)
-        if largest is not None and size(largest) > FEED_BYTES:
+        if largest is not None and size(largest) > FEED_BYTES and not (feed_id == "all" and windowed):
             problems.append(Problem(where[feed_id], (
                 f"feed {largest} is {size(largest) / 1e6:.1f} MB; Google Calendar is reported to stop reading a feed past about "
-                f"{FEED_BYTES / 1e6:.0f} MB, so new subscribers may miss events: split the calendar, or shorten descriptions"
+                f"{FEED_BYTES / 1e6:.0f} MB, so new subscribers may miss events: {advice(feed_id)}, or shorten descriptions"
             ), warning=True))  # fmt: skip
         if count > FEED_EVENTS:
             problems.append(Problem(where[feed_id], (
                 f"feed {feed_id}.ics has {count:,} events; Google Calendar is reported to stop reading a feed past about "
-                f"{FEED_EVENTS:,} events, so new subscribers may miss some: split the calendar"
+                f"{FEED_EVENTS:,} events, so new subscribers may miss some: {advice(feed_id)}"
             ), warning=True))  # fmt: skip
     too_long: dict[Path | str, list[tuple[str, str, str]]] = {}
     for feed_id, path, address, tag in addresses:

@@ -189,7 +189,7 @@ def _calendar(source: Source, report: _Report, language: str) -> _File:
         id=calendar_id, name=texts.pop("name"), timezone=values["timezone"], path=source.path,
         description=texts.pop("description"), refresh=values["refresh"], url=values["url"], color=values["color"],
         events=tuple(file.fixed), language=own_language, translations=texts.pop("translations"),
-        named_by_file="id" not in meta, feed_tags=_feed_tags(values["feeds"], tags, report),
+        named_by_file="id" not in meta, feed_tags=_feed_tags(values["feeds"], tags, report), rolling=values["window"],
     )  # fmt: skip
     return file
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from icalendar import vDuration
 
-from keydates.model import Reminder
+from keydates.model import LENGTH_UNITS, Length, Reminder
 
 # Parts of a month, as inclusive day ranges; None = the month's last day.
 WINDOWS = {"early": (1, 10), "mid": (11, 20), "late": (21, None)}
@@ -112,6 +112,29 @@ def parse_duration(text: str) -> timedelta:
             f"cannot read {text!r} as a duration: use ISO 8601 ('PT45M', 'P3D', 'P1DT2H')"
             " or a short form ('45m', '1h30m', '2d', '1w')"
         ) from None
+
+
+_LENGTH_RE = re.compile(rf"^(\d{{1,6}})([{''.join(LENGTH_UNITS)}])$", re.ASCII)
+LENGTH_FORMS = "a whole number and d, w, m or y (days, weeks, months, years), such as '90d', '12w', '6m' or '2y'"
+
+
+def parse_length(text: str) -> Length:
+    """Parse a rolling window's length ('90d', '12w', '6m', '2y'); raise ValueError saying the form."""
+    match = _LENGTH_RE.match(text.strip().lower())
+    if not match:
+        raise ValueError(f"cannot read {text!r} as a length: give {LENGTH_FORMS}")
+    return Length(int(match[1]), match[2])
+
+
+def shift(day: date, length: Length, sign: int) -> date:
+    """The day `length` after (sign 1) or before (sign -1) `day`; a month or year
+    from the 31st (or 29 February) lands on the last day of a shorter month."""
+    amount = sign * length.amount
+    if length.unit in ("d", "w"):
+        return day + timedelta(days=amount * (7 if length.unit == "w" else 1))
+    months = day.year * 12 + day.month - 1 + amount * (12 if length.unit == "y" else 1)
+    year, month = divmod(months, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def add_duration(start: datetime, length: timedelta) -> datetime:
