@@ -243,3 +243,23 @@ def test_a_port_in_use_is_a_clear_error(events):
         result = run("serve", events, "--port", str(port))
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_a_replaced_events_folder_is_watched_anew(events, serve):
+    """Some tools replace a folder instead of its files (rm -r, then copy back): edits after it still show."""
+    import shutil
+
+    server = serve("events")
+    saved = events.parent / "saved"
+    shutil.copytree(events, saved)
+    shutil.rmtree(events)
+    server.wait_log("still serving the last good version")  # no events folder: refused, the last site kept
+    shutil.copytree(saved, events)
+    source = events / f"{CALENDAR_ID}.toml"
+    source.write_text(source.read_text().replace("Qwen New Year campaign starts", "Qwen campaign begins"))
+    server.wait_log("rebuilt:")
+    time.sleep(0.5)
+    assert b"SUMMARY:Qwen campaign begins" in server.request(FEED)[2]
+    source.write_text(source.read_text().replace("Qwen campaign begins", "Qwen campaign begins again"))
+    server.wait_log("rebuilt:", 2)
+    assert b"SUMMARY:Qwen campaign begins again" in server.request(FEED)[2]

@@ -52,6 +52,8 @@ DEBOUNCE_MS = 100  # watchfiles gathers the events of one save this long
 QUIET = 0.2  # seconds between the two reads that must agree before a file is taken
 SETTLE_TRIES = 25  # files still changing after this many reads wait for their next change
 RESCAN_MS = 30_000  # a full look even without events (file systems inotify does not see)
+REWATCH_S = 2  # after a watched folder went away
+IDENTITY_MS = 2_000  # how often the folders themselves are checked (a replaced folder sends no event)
 HOST_RE = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?")
 
 # Sent with every response; the page's CSP (page.content_security_policy)
@@ -161,17 +163,32 @@ class App:
         return sorted({p if p.is_dir() else p.parent for p in self.paths} or {Path("events")})
 
     def _watch(self) -> None:
+        """Watch the event folders until stopped; a folder replaced (removed
+        and made again, as some tools do) is watched anew."""
         import watchfiles  # only serve watches
 
         folders = [str(folder) for folder in self._folders()]
-        try:
-            for _ in watchfiles.watch(
-                *folders, stop_event=self._stop, debounce=DEBOUNCE_MS, step=50, yield_on_timeout=True,
-                rust_timeout=RESCAN_MS, recursive=False, ignore_permission_denied=True, raise_interrupt=False,
-            ):  # fmt: skip
-                self.update()
-        except Exception as e:  # noqa: BLE001 - a watcher that stops must say so; the last site stays served
-            log.error("error: stopped watching %s (%s); restart keydates serve to pick up edits", ", ".join(folders), e)
+        again = False
+        while not self._stop.is_set():
+            watched = _identities(folders)
+            if again:
+                self.update()  # what changed while no watch was running
+            again = True
+            quiet = 0  # seconds without an event
+            try:
+                for changes in watchfiles.watch(
+                    *folders, stop_event=self._stop, debounce=DEBOUNCE_MS, step=50, yield_on_timeout=True,
+                    rust_timeout=IDENTITY_MS, recursive=False, ignore_permission_denied=True, raise_interrupt=False,
+                ):  # fmt: skip
+                    quiet = 0 if changes else quiet + IDENTITY_MS
+                    if changes or quiet >= RESCAN_MS:
+                        quiet = 0
+                        self.update()
+                    if _identities(folders) != watched:
+                        break  # a folder went away or was replaced: inotify watched the old one
+            except Exception as e:  # noqa: BLE001 - a watcher must not die: the last site stays served
+                log.warning("warning: watching %s: %s; trying again in %d s", ", ".join(folders), e, REWATCH_S)
+                self._stop.wait(REWATCH_S)
 
     def _signature(self) -> tuple:
         """What the site depends on: each event file and lock file, as stat results."""
@@ -364,6 +381,18 @@ class App:
             return f"{scheme}://{_host_port(*self.listen, default_port)}{prefix}/"
         name, port = environ.get("SERVER_NAME", "localhost"), environ.get("SERVER_PORT", default_port)
         return f"{scheme}://{_host_port(name, port, default_port)}{prefix}/"
+
+
+def _identities(folders: list[str]) -> list[tuple[int, int] | None]:
+    """Each folder's (device, inode), None where it is missing: a replaced folder has another."""
+    result = []
+    for folder in folders:
+        try:
+            st = os.stat(folder)
+            result.append((st.st_dev, st.st_ino))
+        except OSError:
+            result.append(None)
+    return result
 
 
 def known_hosts(listen: tuple[str, int] | None, allowed: Iterable[str]) -> frozenset[str]:
