@@ -20,6 +20,7 @@ def test_init_then_build_check_list_in_a_fresh_folder(tmp_path, monkeypatch):
     built = run("build")
     assert built.exit_code == 0, built.output
     assert "product-dates: 5 events -> dist/product-dates.ics" in built.stdout
+    assert "warning" not in built.stderr, built.stderr  # the example pins its calendar id already
     lenient, strict = parse((project / "dist" / "product-dates.ics").read_bytes())
     assert len(strict.events) == 5
     assert "<title>Product dates</title>" in (project / "dist" / "index.html").read_text(encoding="utf-8")
