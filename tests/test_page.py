@@ -342,3 +342,90 @@ def test_every_page_links_the_change_feed(tmp_path):
         assert f'<a href="{href}" type="application/atom+xml">' in html
         assert (page_path.parent / href).resolve() == (out / "changes.atom").resolve()
     assert "Änderungen im Feed-Reader verfolgen" in (out / "de" / "index.html").read_text(encoding="utf-8")
+
+
+# --- a repeating event on the timeline: each date drawn, bounded ----------
+
+DRAWN = """\
+[calendar]
+name = "Drawn"
+timezone = "Europe/Berlin"
+
+[[event]]
+id = "weekly"
+title = "Weekly call"
+start = 2026-03-16T09:00:00
+duration = "30m"
+repeat = "weekly"
+count = 5
+
+[[event]]
+id = "yearly"
+title = "Anniversary"
+date = 2000-06-15
+repeat = "yearly"
+
+[[event]]
+id = "daily"
+title = "Daily"
+date = 2026-03-01
+repeat = "daily"
+
+[[event]]
+id = "once"
+title = "Once"
+date = 2026-04-01
+"""
+
+
+def occurrence_starts(html: Elements, section: str) -> dict[str, list[str]]:
+    """Each event's drawn dates (data-start of its shapes) in one section's timeline, by UID."""
+    drawn: dict[str, list[str]] = {}
+    inside, uid = None, None
+    for tag, attrs in html.elements:
+        if tag == "section":
+            inside = attrs.get("data-feed")
+        elif inside == section and tag == "g" and "mark" in attrs.get("class", "").split():
+            uid = attrs["data-uid"]
+            drawn[uid] = []
+        elif inside == section and tag in ("circle", "rect") and "occurrence" in attrs.get("class", "").split():
+            drawn[uid].append(attrs["data-start"])
+    return drawn
+
+
+def test_a_repeating_event_draws_each_date_and_stays_bounded(tmp_path):
+    from dateutil.rrule import DAILY, WEEKLY, YEARLY, rrule
+
+    path = event_file(tmp_path, DRAWN)
+    result = run("build", path, "-o", tmp_path / "dist", env={"SOURCE_DATE_EPOCH": MARCH_20})
+    assert result.exit_code == 0, result.stderr
+    text = (tmp_path / "dist" / "index.html").read_text(encoding="utf-8")
+    drawn = occurrence_starts(Elements(text), "test")
+    berlin = ZoneInfo("Europe/Berlin")
+    # Five weeks at 09:00 Berlin time, across the change to summer time on 29 March.
+    weekly = [moment.replace(tzinfo=berlin).isoformat() for moment in rrule(WEEKLY, count=5, dtstart=datetime(2026, 3, 16, 9))]
+    assert drawn["weekly.test@keydates"] == weekly and weekly[2].endswith("+02:00")
+    # An open yearly rule: from its first date up to a year past the build's day (20 March 2026), not to its end.
+    horizon = date(2026, 3, 20) + timedelta(days=366)
+    yearly = [moment.date().isoformat() for moment in rrule(YEARLY, dtstart=datetime(2000, 6, 15), until=datetime.combine(horizon, datetime.min.time()))]
+    assert drawn["yearly.test@keydates"] == yearly and yearly[-1] == "2026-06-15"
+    # An open daily rule: at most 50 dates.
+    daily = [moment.date().isoformat() for moment in rrule(DAILY, count=50, dtstart=datetime(2026, 3, 1))]
+    assert drawn["daily.test@keydates"] == daily
+    assert drawn["once.test@keydates"] == ["2026-04-01"]
+    # The section's "Dates", and the timeline's label, cover every date drawn.
+    covered = describe.day_range(date(2000, 6, 15), date(2026, 6, 15), describe.language("en"))
+    assert f"<dt>Dates</dt><dd>{covered}</dd>" in text
+    assert f"Timeline of 4 events, {covered}" in text
+    # The same marks in the embeddable timeline.
+    embed = occurrence_starts(Elements((tmp_path / "dist" / "test" / "embed.html").read_text(encoding="utf-8")), "test")
+    assert embed == drawn
+
+
+def test_a_repeating_event_is_one_row_with_a_tooltip_per_date(tmp_path):
+    path = event_file(tmp_path, DRAWN)
+    assert run("build", path, "-o", tmp_path / "dist", env={"SOURCE_DATE_EPOCH": MARCH_20}).exit_code == 0
+    text = (tmp_path / "dist" / "index.html").read_text(encoding="utf-8")
+    row = re.search(r'<g class="mark [^"]*" data-uid="weekly\.test@keydates">.*?</g>', text, re.S)[0]
+    assert row.count('class="label"') == 1 and row.count("<circle") == 5
+    assert "Weekly call · Mon, 30 Mar 2026, 09:00–09:30 Europe/Berlin</title>" in row
