@@ -605,6 +605,9 @@ def _grid(segments: list[Segment], lang: Language) -> dict:
                 ticks.append(f"{x:.3f}")
                 days.append((x, str(day.day)))
                 day += timedelta(days=7)
+    # A break's "⋯" sits on the day numbers' line: no number beside it at the narrowest width.
+    middles = [float(cut["middle"]) for cut in cuts]
+    days = [(x, text) for x, text in days if all(abs(x - middle) * MIN_WIDTH / 100 >= 16 for middle in middles)]
     return {
         "cuts": cuts, "gridlines": gridlines, "ticks": ticks,
         "months": _labels(months, room_px=58, offset=0.4), "days": _labels(days, room_px=20),
