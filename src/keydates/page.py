@@ -359,7 +359,7 @@ def _section(
     entries = feed.entries
     url = feed_url(item, base_url)
     section = {
-        "anchor": _anchor(item), "feed_id": feed.id, "name": feed.name, "description": feed.description,
+        "anchor": _anchor(item), "feed_id": feed.id, "name": feed.name, "description": feed.description, "color": feed.color,
         "same_as": item.same_as, "count": len(entries), "dates": None, "modified": None, "url": url,
         "links": subscribe_links(url, feed.name, versions.get(item.path, "")) if url else [], "download": quote(item.path),
         "events": [], "total": len(entries), "timeline": None, "tags": [],
@@ -451,6 +451,7 @@ def _event_item(entry: Entry, lang: Language, anchor: str | None, today: date | 
         "rule": rule_text(event, lang) if event.repeat else "", "next": upcoming,
         "description": event.description, "location": event.location, "tags": event.tags,
         "url": event.url, "host": urlsplit(event.url).hostname or event.url if event.url else "",
+        "color": event.color, "conference": event.conference,
         "anchor": anchor, "add": add_links(entry, lang) if anchor else [],
         "ics": quote(event_path(entry.calendar_id, event.id)) if anchor else None,
     }  # fmt: skip
@@ -546,7 +547,7 @@ def _mark(entry: Entry, segments, times, spans: list[tuple[int, int]], top: int,
     first_start, first_end = spans[0]
     kind = "window" if event.window else "day" if first_end - first_start == 1 else "span"
     mark = {
-        "kind": kind, "status": event.status, "uid": entry.uid, "repeats": len(times) > 1,
+        "kind": kind, "status": event.status, "uid": entry.uid, "repeats": len(times) > 1, "color": event.color,
         "tooltip": f"{event.title} · {when_text(event, lang)}", "label": _short(event, lang) if labelled else "", "label_y": top + 14,
         "shapes": [],
     }  # fmt: skip
