@@ -263,3 +263,39 @@ def test_page_json_ld_gives_a_repeating_event_one_event_per_date_drawn(tmp_path)
     fridays = [moment.date().isoformat() for moment in rrule(MONTHLY, count=3, byweekday=FR, bysetpos=-1, dtstart=datetime(2026, 1, 30))]
     assert [v["startDate"][0] for v in by_uid["last-friday.test@keydates"]] == fridays
     assert not any("eventSchedule" in v for v in nodes)
+
+
+def test_color_and_conference_in_the_json_and_list(tmp_path):
+    body = """\
+[[event]]
+id = "call"
+title = "Investor call"
+date = 2026-03-16
+color = "#ff6347"
+conference = "https://meet.example.com/abc"
+
+[[event]]
+id = "plain"
+title = "Plain"
+date = 2026-03-20
+"""
+    path = event_file(tmp_path, body, header='[calendar]\nname = "Test"\ntimezone = "UTC"\ncolor = "SteelBlue"\n')
+    assert run("build", path, "-o", tmp_path / "dist").exit_code == 0
+    document = json.loads((tmp_path / "dist" / "test.json").read_text(encoding="utf-8"))
+    jsonschema.validate(document, SCHEMA, format_checker=jsonschema.FormatChecker())
+    assert document["color"] == "steelblue"  # kept as a lower-case name
+    by_id = {e["id"]: e for e in document["events"]}
+    assert (by_id["call"]["color"], by_id["call"]["conference"]) == ("tomato", "https://meet.example.com/abc")  # #ff6347 is tomato
+    assert (by_id["plain"]["color"], by_id["plain"]["conference"]) == (None, None)
+    rows = {r["id"]: r for r in json.loads(run("list", path, "--format", "json").stdout)}
+    assert (rows["call"]["color"], rows["call"]["conference"]) == ("tomato", "https://meet.example.com/abc")
+    # The schema refuses what the model cannot hold.
+    for field, value in (("color", "#ff6347"), ("conference", "ftp://example.com/")):
+        bad = json.loads(json.dumps(document))
+        bad["events"][0][field] = value
+        try:
+            jsonschema.validate(bad, SCHEMA)
+        except jsonschema.ValidationError:
+            pass
+        else:
+            raise AssertionError(f"the schema accepted {field} {value!r}")

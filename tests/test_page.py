@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -429,3 +430,50 @@ def test_a_repeating_event_is_one_row_with_a_tooltip_per_date(tmp_path):
     row = re.search(r'<g class="mark [^"]*" data-uid="weekly\.test@keydates">.*?</g>', text, re.S)[0]
     assert row.count('class="label"') == 1 and row.count("<circle") == 5
     assert "Weekly call · Mon, 30 Mar 2026, 09:00–09:30 Europe/Berlin</title>" in row
+
+
+# --- color and conference (RFC 7986) on the page ----------------------------
+
+COLORED = """\
+[calendar]
+name = { en = "Colored", de = "Farbig" }
+timezone = "Europe/Berlin"
+color = "#1a73e8"
+
+[[event]]
+id = "call"
+title = "Investor call"
+start = 2026-03-16T09:00:00
+duration = "1h"
+color = "tomato"
+conference = "https://meet.example.com/abc?x=1&y=2"
+
+[[event]]
+id = "plain"
+title = "Plain"
+date = 2026-03-20
+"""
+
+
+def test_color_and_conference_on_the_page_in_english_and_german(tmp_path):
+    path = event_file(tmp_path, COLORED)
+    assert run("build", path, "-o", tmp_path / "dist").exit_code == 0
+    for folder, join in (("", "Join online"), ("de/", "Online teilnehmen")):
+        text = (tmp_path / "dist" / folder / "index.html").read_text(encoding="utf-8")
+        html = Elements(text)
+        # The conference link, named in the page's language; only where the event has one.
+        assert html.links("conference") == ["https://meet.example.com/abc?x=1&y=2"]
+        assert f'<a data-client="conference" href="https://meet.example.com/abc?x=1&amp;y=2" rel="noopener">{join}</a>' in event_html(text, "call")
+        assert "conference" not in event_html(text, "plain")
+        # Colors as SVG fill attributes: the event's on its mark and its swatch, the calendar's on its heading.
+        call = re.search(r'<g class="mark [^"]*" data-uid="call\.test@keydates">.*?</g>', text, re.S)[0]
+        assert 'fill="tomato"' in call
+        assert "fill=" not in re.search(r'<g class="mark [^"]*" data-uid="plain\.test@keydates">.*?</g>', text, re.S)[0]
+        swatches = [a["fill"] for t, a in html.elements if t == "circle" and "cx" in a and a.get("cx") == "6"]
+        assert swatches == ["#1a73e8", "tomato"]
+        # No style attribute anywhere: the CSP allows the one <style> block by hash, nothing inline.
+        assert not [t for t, a in html.elements if "style" in a]
+        styles = re.findall(r"<style>(.*?)</style>", text, re.S)
+        policy = next(a["content"] for t, a in html.elements if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+        digest = "'sha256-" + base64.b64encode(hashlib.sha256(styles[0].encode()).digest()).decode() + "'"
+        assert len(styles) == 1 and f"style-src {digest};" in policy and "unsafe-inline" not in policy
