@@ -11,14 +11,15 @@ import os
 import struct
 import subprocess
 import zlib
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 
 from conftest import REPO, copy_events, event_file, run, vevents
-from test_page import Elements
+from dateutil.rrule import MONTHLY, rrule
+from test_page import Elements, occurrence_starts
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -196,6 +197,7 @@ KINDS = """\
 [calendar]
 name = { en = "Every kind of date", de = "Jede Art von Termin" }
 timezone = "Europe/Berlin"
+color = "#8e44ad"
 
 [[event]]
 id = "earnings"
@@ -204,6 +206,8 @@ date = 2026-02-19
 repeat = "quarterly"
 count = 4
 url = "https://example.com/ir"
+color = "seagreen"
+conference = "https://meet.example.com/earnings"
 
 [[event]]
 id = "holiday"
@@ -244,6 +248,10 @@ def test_every_kind_of_date_in_english_and_german_at_both_sizes(chromium, tmp_pa
         assert "cancelled" in items["fair"]["class"].split()
         assert len(html.links("add-google")) == len(html.links("add-outlook")) == 4
         assert {m["class"].split()[1] for m in marks(html, "test")} == {"mark-day", "mark-span", "mark-window"}
+        # The quarterly event draws each of its four dates in its row.
+        quarters = [moment.date().isoformat() for moment in rrule(MONTHLY, interval=3, count=4, dtstart=datetime(2026, 2, 19))]
+        assert occurrence_starts(html, "test")["earnings.test@keydates"] == quarters
+        assert html.links("conference") == ["https://meet.example.com/earnings"]
     # The JSON-LD block is data: the CSP (script-src by hash) lets the page's script run and refuses nothing.
     assert console(tmp_path, pages["en"].as_uri()) == []
 

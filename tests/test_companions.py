@@ -90,10 +90,10 @@ def page_json_ld(html: str) -> list:
     return json.loads(blocks[0])
 
 
-def expanded_events(html: str, base: str) -> dict[str, dict]:
-    """The page's JSON-LD expanded by pyld, by schema.org identifier: property -> value(s)."""
+def expanded_nodes(html: str, base: str) -> list[dict]:
+    """The page's JSON-LD expanded by pyld, each node's property -> value(s), in order."""
     expanded = jsonld.expand(page_json_ld(html), {"documentLoader": schema_org_loader, "base": base})
-    events = {}
+    nodes = []
     for node in expanded[0]["@graph"] if "@graph" in expanded[0] else expanded:
         assert node["@type"] == [SCHEMA_ORG + "Event"]
         values = {}
@@ -101,6 +101,15 @@ def expanded_events(html: str, base: str) -> dict[str, dict]:
             if key.startswith(SCHEMA_ORG):
                 values[key[len(SCHEMA_ORG):]] = [item.get("@value", item.get("@id", item)) for item in items]
         values["@id"] = node["@id"]
+        nodes.append(values)
+    return nodes
+
+
+def expanded_events(html: str, base: str) -> dict[str, dict]:
+    """The page's JSON-LD Events by schema.org identifier (events that do not repeat: one node each)."""
+    events = {}
+    for values in expanded_nodes(html, base):
+        assert values["identifier"][0] not in events, values["identifier"]
         events[values["identifier"][0]] = values
     return events
 
@@ -196,3 +205,97 @@ def test_default_timeline_json_ld_once_per_event_in_each_language(tmp_path):
             assert values["url"][0].startswith(base + "#")
     german = expanded_events((tmp_path / "dist" / "de" / "index.html").read_text(encoding="utf-8"), "https://h/")
     assert german["deepseek-v4.alibaba-qwen-cny-2026@keydates"]["name"] == ["DeepSeek V4 erwartet"]
+
+
+REPEATING_JSON_LD = """\
+[calendar]
+name = "Repeats"
+timezone = "Europe/Berlin"
+
+[[event]]
+id = "weekly"
+title = "Weekly call"
+start = 2026-03-16T09:00:00
+duration = "30m"
+repeat = "weekly"
+count = 5
+
+[[event]]
+id = "yearly"
+title = "Anniversary"
+date = 2000-06-15
+repeat = "yearly"
+
+[[event]]
+id = "last-friday"
+title = "Review"
+date = 2026-01-30
+repeat = "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1;COUNT=3"
+"""
+
+
+def test_page_json_ld_gives_a_repeating_event_one_event_per_date_drawn(tmp_path):
+    from dateutil.rrule import FR, MONTHLY, WEEKLY, YEARLY, rrule
+
+    path = event_file(tmp_path, REPEATING_JSON_LD)
+    result = run("build", path, "-o", tmp_path / "dist", "--base-url", "https://example.org/cal/", env={"SOURCE_DATE_EPOCH": "1774000000"})
+    assert result.exit_code == 0, result.stderr  # 2026-03-20
+    nodes = expanded_nodes((tmp_path / "dist" / "index.html").read_text(encoding="utf-8"), "https://example.org/cal/index.html")
+    by_uid: dict[str, list[dict]] = {}
+    for values in nodes:
+        by_uid.setdefault(values["identifier"][0], []).append(values)
+    assert set(by_uid) == set(vevents((tmp_path / "dist" / "test.ics").read_bytes()))
+    # Five Events, one per week, at 09:00 Berlin time across the change to summer time; each half an hour.
+    berlin = ZoneInfo("Europe/Berlin")
+    weekly = [moment.replace(tzinfo=berlin) for moment in rrule(WEEKLY, count=5, dtstart=datetime(2026, 3, 16, 9))]
+    got = by_uid["weekly.test@keydates"]
+    assert [datetime.fromisoformat(v["startDate"][0]) for v in got] == weekly
+    assert [datetime.fromisoformat(v["endDate"][0]) for v in got] == [moment + timedelta(minutes=30) for moment in weekly]
+    assert len({v["@id"] for v in nodes}) == len(nodes)  # a node each, none merged by a JSON-LD processor
+    assert {v["url"][0] for v in got} == {"https://example.org/cal/index.html#weekly"}  # all lead to the event's anchor
+    assert {v["name"][0] for v in got} == {"Weekly call"}
+    # An open yearly rule: bounded, from its first date up to a year past the build's day.
+    horizon = datetime(2026, 3, 20) + timedelta(days=366)
+    yearly = [moment.date().isoformat() for moment in rrule(YEARLY, dtstart=datetime(2000, 6, 15), until=horizon)]
+    assert [v["startDate"][0] for v in by_uid["yearly.test@keydates"]] == yearly
+    assert [v["endDate"][0] for v in by_uid["yearly.test@keydates"]] == yearly  # one day: the end inclusive
+    # A rule a schema.org Schedule cannot say (BYSETPOS: the last Friday of the month) is given as its dates.
+    fridays = [moment.date().isoformat() for moment in rrule(MONTHLY, count=3, byweekday=FR, bysetpos=-1, dtstart=datetime(2026, 1, 30))]
+    assert [v["startDate"][0] for v in by_uid["last-friday.test@keydates"]] == fridays
+    assert not any("eventSchedule" in v for v in nodes)
+
+
+def test_color_and_conference_in_the_json_and_list(tmp_path):
+    body = """\
+[[event]]
+id = "call"
+title = "Investor call"
+date = 2026-03-16
+color = "#ff6347"
+conference = "https://meet.example.com/abc"
+
+[[event]]
+id = "plain"
+title = "Plain"
+date = 2026-03-20
+"""
+    path = event_file(tmp_path, body, header='[calendar]\nname = "Test"\ntimezone = "UTC"\ncolor = "SteelBlue"\n')
+    assert run("build", path, "-o", tmp_path / "dist").exit_code == 0
+    document = json.loads((tmp_path / "dist" / "test.json").read_text(encoding="utf-8"))
+    jsonschema.validate(document, SCHEMA, format_checker=jsonschema.FormatChecker())
+    assert document["color"] == "steelblue"  # kept as a lower-case name
+    by_id = {e["id"]: e for e in document["events"]}
+    assert (by_id["call"]["color"], by_id["call"]["conference"]) == ("tomato", "https://meet.example.com/abc")  # #ff6347 is tomato
+    assert (by_id["plain"]["color"], by_id["plain"]["conference"]) == (None, None)
+    rows = {r["id"]: r for r in json.loads(run("list", path, "--format", "json").stdout)}
+    assert (rows["call"]["color"], rows["call"]["conference"]) == ("tomato", "https://meet.example.com/abc")
+    # The schema refuses what the model cannot hold.
+    for field, value in (("color", "#ff6347"), ("conference", "ftp://example.com/")):
+        bad = json.loads(json.dumps(document))
+        bad["events"][0][field] = value
+        try:
+            jsonschema.validate(bad, SCHEMA)
+        except jsonschema.ValidationError:
+            pass
+        else:
+            raise AssertionError(f"the schema accepted {field} {value!r}")

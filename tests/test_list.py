@@ -51,6 +51,8 @@ def test_json_has_one_object_per_occurrence():
         "url": None,
         "location": None,
         "description": holiday["description"],
+        "color": None,
+        "conference": None,
     }
     window = next(r for r in rows if r["id"] == "deepseek-v4")
     assert (window["when"], window["start"], window["end"], window["status"]) == ("mid-February 2026", "2026-02-11", "2026-02-20", "tentative")

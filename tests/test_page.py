@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -342,3 +343,137 @@ def test_every_page_links_the_change_feed(tmp_path):
         assert f'<a href="{href}" type="application/atom+xml">' in html
         assert (page_path.parent / href).resolve() == (out / "changes.atom").resolve()
     assert "Änderungen im Feed-Reader verfolgen" in (out / "de" / "index.html").read_text(encoding="utf-8")
+
+
+# --- a repeating event on the timeline: each date drawn, bounded ----------
+
+DRAWN = """\
+[calendar]
+name = "Drawn"
+timezone = "Europe/Berlin"
+
+[[event]]
+id = "weekly"
+title = "Weekly call"
+start = 2026-03-16T09:00:00
+duration = "30m"
+repeat = "weekly"
+count = 5
+
+[[event]]
+id = "yearly"
+title = "Anniversary"
+date = 2000-06-15
+repeat = "yearly"
+
+[[event]]
+id = "daily"
+title = "Daily"
+date = 2026-03-01
+repeat = "daily"
+
+[[event]]
+id = "once"
+title = "Once"
+date = 2026-04-01
+"""
+
+
+def occurrence_starts(html: Elements, section: str) -> dict[str, list[str]]:
+    """Each event's drawn dates (data-start of its shapes) in one section's timeline, by UID."""
+    drawn: dict[str, list[str]] = {}
+    inside, uid = None, None
+    for tag, attrs in html.elements:
+        if tag == "section":
+            inside = attrs.get("data-feed")
+        elif inside == section and tag == "g" and "mark" in attrs.get("class", "").split():
+            uid = attrs["data-uid"]
+            drawn[uid] = []
+        elif inside == section and tag in ("circle", "rect") and "occurrence" in attrs.get("class", "").split():
+            drawn[uid].append(attrs["data-start"])
+    return drawn
+
+
+def test_a_repeating_event_draws_each_date_and_stays_bounded(tmp_path):
+    from dateutil.rrule import DAILY, WEEKLY, YEARLY, rrule
+
+    path = event_file(tmp_path, DRAWN)
+    result = run("build", path, "-o", tmp_path / "dist", env={"SOURCE_DATE_EPOCH": MARCH_20})
+    assert result.exit_code == 0, result.stderr
+    text = (tmp_path / "dist" / "index.html").read_text(encoding="utf-8")
+    drawn = occurrence_starts(Elements(text), "test")
+    berlin = ZoneInfo("Europe/Berlin")
+    # Five weeks at 09:00 Berlin time, across the change to summer time on 29 March.
+    weekly = [moment.replace(tzinfo=berlin).isoformat() for moment in rrule(WEEKLY, count=5, dtstart=datetime(2026, 3, 16, 9))]
+    assert drawn["weekly.test@keydates"] == weekly and weekly[2].endswith("+02:00")
+    # An open yearly rule: from its first date up to a year past the build's day (20 March 2026), not to its end.
+    horizon = date(2026, 3, 20) + timedelta(days=366)
+    yearly = [moment.date().isoformat() for moment in rrule(YEARLY, dtstart=datetime(2000, 6, 15), until=datetime.combine(horizon, datetime.min.time()))]
+    assert drawn["yearly.test@keydates"] == yearly and yearly[-1] == "2026-06-15"
+    # An open daily rule: at most 50 dates.
+    daily = [moment.date().isoformat() for moment in rrule(DAILY, count=50, dtstart=datetime(2026, 3, 1))]
+    assert drawn["daily.test@keydates"] == daily
+    assert drawn["once.test@keydates"] == ["2026-04-01"]
+    # The section's "Dates", and the timeline's label, cover every date drawn.
+    covered = describe.day_range(date(2000, 6, 15), date(2026, 6, 15), describe.language("en"))
+    assert f"<dt>Dates</dt><dd>{covered}</dd>" in text
+    assert f"Timeline of 4 events, {covered}" in text
+    # The same marks in the embeddable timeline.
+    embed = occurrence_starts(Elements((tmp_path / "dist" / "test" / "embed.html").read_text(encoding="utf-8")), "test")
+    assert embed == drawn
+
+
+def test_a_repeating_event_is_one_row_with_a_tooltip_per_date(tmp_path):
+    path = event_file(tmp_path, DRAWN)
+    assert run("build", path, "-o", tmp_path / "dist", env={"SOURCE_DATE_EPOCH": MARCH_20}).exit_code == 0
+    text = (tmp_path / "dist" / "index.html").read_text(encoding="utf-8")
+    row = re.search(r'<g class="mark [^"]*" data-uid="weekly\.test@keydates">.*?</g>', text, re.S)[0]
+    assert row.count('class="label"') == 1 and row.count("<circle") == 5
+    assert "Weekly call · Mon, 30 Mar 2026, 09:00–09:30 Europe/Berlin</title>" in row
+
+
+# --- color and conference (RFC 7986) on the page ----------------------------
+
+COLORED = """\
+[calendar]
+name = { en = "Colored", de = "Farbig" }
+timezone = "Europe/Berlin"
+color = "#1a73e8"
+
+[[event]]
+id = "call"
+title = "Investor call"
+start = 2026-03-16T09:00:00
+duration = "1h"
+color = "tomato"
+conference = "https://meet.example.com/abc?x=1&y=2"
+
+[[event]]
+id = "plain"
+title = "Plain"
+date = 2026-03-20
+"""
+
+
+def test_color_and_conference_on_the_page_in_english_and_german(tmp_path):
+    path = event_file(tmp_path, COLORED)
+    assert run("build", path, "-o", tmp_path / "dist").exit_code == 0
+    for folder, join in (("", "Join online"), ("de/", "Online teilnehmen")):
+        text = (tmp_path / "dist" / folder / "index.html").read_text(encoding="utf-8")
+        html = Elements(text)
+        # The conference link, named in the page's language; only where the event has one.
+        assert html.links("conference") == ["https://meet.example.com/abc?x=1&y=2"]
+        assert f'<a data-client="conference" href="https://meet.example.com/abc?x=1&amp;y=2" rel="noopener">{join}</a>' in event_html(text, "call")
+        assert "conference" not in event_html(text, "plain")
+        # Colors as SVG fill attributes: the event's on its mark and its swatch, the calendar's on its heading.
+        call = re.search(r'<g class="mark [^"]*" data-uid="call\.test@keydates">.*?</g>', text, re.S)[0]
+        assert 'fill="tomato"' in call
+        assert "fill=" not in re.search(r'<g class="mark [^"]*" data-uid="plain\.test@keydates">.*?</g>', text, re.S)[0]
+        swatches = [a["fill"] for t, a in html.elements if t == "circle" and "cx" in a and a.get("cx") == "6"]
+        assert swatches == ["#1a73e8", "tomato"]
+        # No style attribute anywhere: the CSP allows the one <style> block by hash, nothing inline.
+        assert not [t for t, a in html.elements if "style" in a]
+        styles = re.findall(r"<style>(.*?)</style>", text, re.S)
+        policy = next(a["content"] for t, a in html.elements if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+        digest = "'sha256-" + base64.b64encode(hashlib.sha256(styles[0].encode()).digest()).decode() + "'"
+        assert len(styles) == 1 and f"style-src {digest};" in policy and "unsafe-inline" not in policy

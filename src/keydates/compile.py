@@ -158,14 +158,14 @@ def render_site(
     for calendar in timeline.calendars:
         files[f"{calendar.id}.json"] = listing.calendar_json(site.within(calendar, windows.get(calendar.id)), windows.get(calendar.id))
     for item in published[:-1]:  # the calendars; all.ics, last, has no embeddable view
-        files[page.embed_path(item.feed.id)] = page.render_embed(item, home)
+        files[page.embed_path(item.feed.id)] = page.render_embed(item, home, today)
     for tag in extra:
         calendars = [calendar.in_language(tag) for calendar in timeline.calendars if tag in calendar.languages]
         edition = site.publish(calendars, stamps, removals, windows)
         for calendar in calendars:
             files[f"{tag}/{calendar.id}.json"] = listing.calendar_json(site.within(calendar, windows.get(calendar.id)), windows.get(calendar.id))
         for item in edition[:-1]:
-            files[f"{tag}/{page.embed_path(item.feed.id)}"] = page.render_embed(item, tag)
+            files[f"{tag}/{page.embed_path(item.feed.id)}"] = page.render_embed(item, tag, today)
         parts = site.feed_parts(edition, stamps)
         for path, data in parts.items():
             files[f"{tag}/{path}"] = data

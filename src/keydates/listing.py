@@ -17,7 +17,7 @@ from keydates.recurrence import occurrences
 FORMATS = ("table", "json", "csv")
 FIELDS = (
     "calendar", "id", "uid", "title", "start", "end", "all_day", "timezone",
-    "when", "relative_to", "status", "repeat", "tags", "url", "location", "description",
+    "when", "relative_to", "status", "repeat", "tags", "url", "location", "description", "color", "conference",
 )  # fmt: skip
 GAP = "  "  # between columns
 MIN_TITLE = 12  # columns a wrapped title keeps
@@ -71,6 +71,8 @@ class Row:
             "url": event.url or None,
             "location": event.location or None,
             "description": event.description or None,
+            "color": event.color or None,  # the event's own (RFC 7986 COLOR); the calendar's is the document's
+            "conference": event.conference or None,
         }
 
 
@@ -101,7 +103,7 @@ def calendar_json(calendar: Calendar, window: tuple[date | None, date | None] | 
         record = Row(entry, event.start, event.end).as_dict()
         record["occurrences"], record["more_occurrences"] = times, more
         lines.append(json.dumps(record, ensure_ascii=False))
-    document = {"calendar": calendar.id, "name": calendar.name, "language": calendar.language}
+    document = {"calendar": calendar.id, "name": calendar.name, "language": calendar.language, "color": calendar.color or None}
     if window is not None:
         document["window"] = {"first": window[0] and window[0].isoformat(), "last": window[1] and window[1].isoformat()}
     head = json.dumps(document, ensure_ascii=False)

@@ -47,6 +47,8 @@ ROW = 34  # px per labelled row: title line, then the mark
 LANE = 11  # px per packed lane
 NEXT_DATES = 3  # a repeating event's dates listed from the day the page is built for
 FINAL_SCAN = 10_000  # occurrences followed to find a rule's last one
+MARKS_PER_EVENT = 50  # a repeating event's dates drawn on the timeline (and given in JSON-LD), at most
+DRAWN_DAYS = 366  # a repeating event is drawn up to this many days past the page's day (or its first date, if later)
 
 # The page's style and script, package files inlined into the page so that
 # it stays one self-contained file; the Content-Security-Policy allows just
@@ -235,7 +237,7 @@ def render(
         ] if len(editions) > 1 else [],
         "add_names": {"add-google": lang.gettext("Add to Google Calendar"), "add-outlook": lang.gettext("Add to Outlook")},
         "status_names": {"tentative": lang.gettext("tentative"), "cancelled": lang.gettext("cancelled")},
-        "json_ld": json_ld(calendars, base_url, lang, anchors),
+        "json_ld": json_ld(calendars, base_url, lang, anchors, today),
     }
     return _environment(tag).get_template("page.html").render(context).encode("utf-8")
 
@@ -248,18 +250,19 @@ def embed_path(calendar_id: str) -> str:
     return f"{calendar_id}/{EMBED}"
 
 
-def render_embed(item: Published, tag: str = "en") -> bytes:
+def render_embed(item: Published, tag: str = "en", today: date | None = None) -> bytes:
     """One calendar's timeline alone, for a frame on a blog or an IR site, as UTF-8 bytes.
 
     The same timeline as the page's (same templates, style and script);
-    its links open the full page, one folder up, in a new tab.
+    its links open the full page, one folder up, in a new tab. `today`:
+    as for render, how far repeating events are drawn.
     """
     lang = language(tag)
     shown = page_entries(item.feed.entries)
     context = {
         "lang": tag, "name": item.feed.name, "feed_id": item.feed.id, "csp": content_security_policy(meta=True),
         "css": Markup(CSS), "script": Markup(SCRIPT), "page": f"../{PAGE}#{_anchor(item)}",
-        "timeline_data": _timeline(shown, 0, lang) if shown else None, "shown": len(shown), "total": len(item.feed.entries),
+        "timeline_data": _timeline(shown, 0, lang, today) if shown else None, "shown": len(shown), "total": len(item.feed.entries),
     }  # fmt: skip
     return _environment(tag).get_template("embed.html").render(context).encode("utf-8")
 
@@ -270,14 +273,17 @@ def render_embed(item: Published, tag: str = "en") -> bytes:
 SCHEMA_STATUS = {"confirmed": "EventScheduled", "tentative": "EventScheduled", "cancelled": "EventCancelled"}
 
 
-def json_ld(calendars: list[Published], base_url: str | None, lang: Language, anchors: dict[str, str]) -> Markup:
+def json_ld(calendars: list[Published], base_url: str | None, lang: Language, anchors: dict[str, str], today: date | None = None) -> Markup:
     """The page's events as schema.org Event JSON-LD, for search engines and scripts.
 
     One Event per event the page lists, once (the `all` section repeats
-    them). All-day dates are ISO dates with the end inclusive: schema.org's
-    endDate is the last day of the event (a Date is a day, not an instant),
-    unlike iCalendar's exclusive DTEND. `url` is the event's anchor on this
-    page: absolute when the page's address is known, else relative to it.
+    them); a repeating event gives one Event per date the timeline draws
+    (drawn_occurrences), which any rule can, unlike a schema.org Schedule
+    (no BYSETPOS, no changed occurrences). All-day dates are ISO dates with
+    the end inclusive: schema.org's endDate is the last day of the event (a
+    Date is a day, not an instant), unlike iCalendar's exclusive DTEND.
+    `url` is the event's anchor on this page: absolute when the page's
+    address is known, else relative to it.
     """
     page_url = (base_url or "") + PAGE
     graph = []
@@ -286,19 +292,26 @@ def json_ld(calendars: list[Published], base_url: str | None, lang: Language, an
             continue
         for entry in page_entries(item.feed.entries):
             event = entry.event
-            end = event.last_day if event.all_day else event.end
-            thing = {
-                "@type": "Event", "@id": f"{page_url}#{anchors[entry.uid]}", "identifier": entry.uid,
-                "name": event.title, "startDate": event.start.isoformat(), "endDate": end.isoformat(),
-                "eventStatus": f"https://schema.org/{SCHEMA_STATUS[event.status]}",
-                "url": f"{page_url}#{anchors[entry.uid]}", "inLanguage": lang.code,
-            }  # fmt: skip
-            text = description(event, lang)
-            if text:
-                thing["description"] = text
-            if event.location:
-                thing["location"] = {"@type": "Place", "name": event.location}
-            graph.append(thing)
+            url = f"{page_url}#{anchors[entry.uid]}"
+            repeats = bool(event.repeat or event.additions)
+            changed = {(o.start, o.end): o for o in event.overrides}
+            for start, end in drawn_occurrences(event, today):
+                override = changed.get((start, end))
+                title = override.title if override and override.title else event.title
+                status = override.status if override and override.status else event.status
+                location = override.location if override and override.location else event.location
+                thing = {
+                    "@type": "Event", "@id": f"{url}@{start.isoformat()}" if repeats else url, "identifier": entry.uid,
+                    "name": title, "startDate": start.isoformat(),
+                    "endDate": (last_day(start, end) if event.all_day else end).isoformat(),
+                    "eventStatus": f"https://schema.org/{SCHEMA_STATUS[status]}", "url": url, "inLanguage": lang.code,
+                }  # fmt: skip
+                text = description(event, lang)
+                if text:
+                    thing["description"] = text
+                if location:
+                    thing["location"] = {"@type": "Place", "name": location}
+                graph.append(thing)
     document = {"@context": "https://schema.org", "@graph": graph}
     # Inside <script> only "</script" or "<!--" could end or change the block:
     # written as JSON escapes, they read the same to any JSON parser.
@@ -346,15 +359,17 @@ def _section(
     entries = feed.entries
     url = feed_url(item, base_url)
     section = {
-        "anchor": _anchor(item), "feed_id": feed.id, "name": feed.name, "description": feed.description,
+        "anchor": _anchor(item), "feed_id": feed.id, "name": feed.name, "description": feed.description, "color": feed.color,
         "same_as": item.same_as, "count": len(entries), "dates": None, "modified": None, "url": url,
         "links": subscribe_links(url, feed.name, versions.get(item.path, "")) if url else [], "download": quote(item.path),
         "events": [], "total": len(entries), "timeline": None, "tags": [],
         "window": open_day_range(*item.window, lang) if item.window is not None else None, "dropped": item.dropped,
     }  # fmt: skip
     if entries:
-        first = min(e.event.first_day for e in entries)
-        last = max(e.event.last_day for e in entries)
+        # Over the dates the timeline draws: a repeating event's repeats too, as far as they are drawn.
+        drawn = [span for e in entries for span in drawn_occurrences(e.event, today)]
+        first = min(_first_day(start) for start, _ in drawn)
+        last = max(last_day(start, end) for start, end in drawn)
         section["dates"] = day_range(first, last, lang)
     if item.modified:
         moment = item.modified.astimezone(timezone.utc)
@@ -363,7 +378,7 @@ def _section(
         # Only the first PAGE_LIMIT in order (the same as sorting and slicing),
         # and only here: all.ics of a single calendar lists nothing.
         shown = page_entries(entries)
-        section["timeline"] = _timeline(shown, index, lang)
+        section["timeline"] = _timeline(shown, index, lang, today)
         # Anchors and add links once per event: in its calendar's section, not again in all's.
         own = feed.id != "all"
         section["events"] = [_event_item(entry, lang, anchors.get(entry.uid) if own else None, today) for entry in shown]
@@ -384,6 +399,23 @@ def next_dates(event: Event, today: date | None, limit: int = NEXT_DATES) -> lis
             if len(found) == limit:
                 break
     return found
+
+
+def drawn_occurrences(event: Event, today: date | None) -> list[tuple[date | datetime, date | datetime]]:
+    """The occurrences (start, end) the page draws and gives search engines.
+
+    A one-off event is its own; a repeating one's run from its first date up
+    to DRAWN_DAYS past `today` (or past its first date, if later), at most
+    MARKS_PER_EVENT: bounded by the horizon whether or not the rule ends.
+    """
+    if not event.repeat and not event.additions:
+        return [(event.start, event.end)]
+    horizon = max(event.first_day, today or event.first_day) + timedelta(days=DRAWN_DAYS)
+    return list(islice(occurrences(event, horizon), MARKS_PER_EVENT)) or [(event.start, event.end)]
+
+
+def _first_day(moment: date | datetime) -> date:
+    return moment.date() if isinstance(moment, datetime) else moment
 
 
 def final_end(event: Event) -> date | datetime | None:
@@ -419,6 +451,7 @@ def _event_item(entry: Entry, lang: Language, anchor: str | None, today: date | 
         "rule": rule_text(event, lang) if event.repeat else "", "next": upcoming,
         "description": event.description, "location": event.location, "tags": event.tags,
         "url": event.url, "host": urlsplit(event.url).hostname or event.url if event.url else "",
+        "color": event.color, "conference": event.conference,
         "anchor": anchor, "add": add_links(entry, lang) if anchor else [],
         "ics": quote(event_path(entry.calendar_id, event.id)) if anchor else None,
     }  # fmt: skip
@@ -474,18 +507,25 @@ def position(segments: list[Segment], day: float) -> float:
     return s.x0 + (day - s.first) / (s.end - s.first) * (s.x1 - s.x0)
 
 
-def _timeline(entries: list[Entry], index: int, lang: Language) -> dict:
-    """The geometry of one feed's timeline picture, for timeline.html."""
-    events = [entry.event for entry in entries]
-    spans = [(_day(e.first_day), _day(e.last_day) + 1) for e in events]
-    segments = axis(spans)
+def _timeline(entries: list[Entry], index: int, lang: Language, today: date | None = None) -> dict:
+    """The geometry of one feed's timeline picture, for timeline.html.
+
+    One row (or lane) per event; a repeating event draws each of its dates
+    drawn_occurrences gives in its row.
+    """
+    drawn = [drawn_occurrences(entry.event, today) for entry in entries]
+    spans = [[(_day(_first_day(start)), _day(last_day(start, end)) + 1) for start, end in times] for times in drawn]
+    every = [span for event_spans in spans for span in event_spans]
+    segments = axis(every)
     labelled = len(entries) <= LABELLED_LIMIT
+    low, high = min(a for a, _ in every), max(b for _, b in every)
     # Packed: a mark takes at least 3% of the range, so dots on nearby days don't overlap.
-    least = math.ceil((max(b for _, b in spans) - spans[0][0]) * 0.03)
-    rows = list(range(len(entries))) if labelled else _lanes([(a, max(b, a + least)) for a, b in spans])
+    least = math.ceil((high - low) * 0.03)
+    extents = [(event_spans[0][0], max(b for _, b in event_spans)) for event_spans in spans]
+    rows = list(range(len(entries))) if labelled else _lanes([(a, max(b, a + least)) for a, b in extents])
     row_height = ROW if labelled else LANE
     bottom = AXIS_HEIGHT + row_height * (max(rows) + 1)
-    first, last = events[0].first_day, max(e.last_day for e in events)
+    first, last = EPOCH + timedelta(days=low), EPOCH + timedelta(days=high - 1)
     picture = {
         "height": bottom + 18,  # room for the today label under the rows
         "count": len(entries), "dates": day_range(first, last, lang), "hatch": f"hatch-{index}",
@@ -493,27 +533,33 @@ def _timeline(entries: list[Entry], index: int, lang: Language) -> dict:
         "row": ROW, "top": AXIS_HEIGHT - 4, "bottom": bottom, "grid_height": bottom - AXIS_HEIGHT + 4, "margin": f"{MARGIN:g}",
         "stripes": [AXIS_HEIGHT + row * ROW for row in range(0, len(entries), 2)] if labelled else [],
         "marks": [
-            _mark(entry, segments, start, end, AXIS_HEIGHT + row * row_height, labelled, lang)
-            for entry, (start, end), row in zip(entries, spans, rows)
+            _mark(entry, segments, times, event_spans, AXIS_HEIGHT + row * row_height, labelled, lang)
+            for entry, times, event_spans, row in zip(entries, drawn, spans, rows)
         ],
     }  # fmt: skip
     picture.update(_grid(segments, lang))
     return picture
 
 
-def _mark(entry: Entry, segments, start: int, end: int, top: int, labelled: bool, lang: Language) -> dict:
+def _mark(entry: Entry, segments, times, spans: list[tuple[int, int]], top: int, labelled: bool, lang: Language) -> dict:
+    """One event's row: its label, and a dot (one day) or a bar (several, or a window) per date drawn."""
     event = entry.event
-    kind = "window" if event.window else "day" if end - start == 1 else "span"
+    first_start, first_end = spans[0]
+    kind = "window" if event.window else "day" if first_end - first_start == 1 else "span"
     mark = {
-        "kind": kind, "status": event.status, "uid": entry.uid,
+        "kind": kind, "status": event.status, "uid": entry.uid, "repeats": len(times) > 1, "color": event.color,
         "tooltip": f"{event.title} · {when_text(event, lang)}", "label": _short(event, lang) if labelled else "", "label_y": top + 14,
+        "shapes": [],
     }  # fmt: skip
     middle, size = (top + 24, 10) if labelled else (top + LANE / 2, 7)
-    x0, x1 = position(segments, start), position(segments, end)
-    if kind == "day":
-        mark.update(x=f"{(x0 + x1) / 2:.3f}", y=f"{middle:g}", r=f"{size / 2 + 0.5:g}")
-    else:
-        mark.update(x=f"{x0:.3f}", y=f"{middle - size / 2:g}", width=f"{max(x1 - x0, 0.5):.3f}", height=size)
+    for (start, end), (first, after) in zip(times, spans):
+        x0, x1 = position(segments, first), position(segments, after)
+        shape = {"iso": start.isoformat(), "tooltip": f"{event.title} · {when_text(event, lang, start, end)}"}
+        if after - first == 1 and not event.window:
+            shape.update(circle=True, x=f"{(x0 + x1) / 2:.3f}", y=f"{middle:g}", r=f"{size / 2 + 0.5:g}")
+        else:
+            shape.update(circle=False, x=f"{x0:.3f}", y=f"{middle - size / 2:g}", width=f"{max(x1 - x0, 0.5):.3f}", height=size)
+        mark["shapes"].append(shape)
     return mark
 
 
@@ -560,6 +606,9 @@ def _grid(segments: list[Segment], lang: Language) -> dict:
                 ticks.append(f"{x:.3f}")
                 days.append((x, str(day.day)))
                 day += timedelta(days=7)
+    # A break's "⋯" sits on the day numbers' line: no number beside it at the narrowest width.
+    middles = [float(cut["middle"]) for cut in cuts]
+    days = [(x, text) for x, text in days if all(abs(x - middle) * MIN_WIDTH / 100 >= 16 for middle in middles)]
     return {
         "cuts": cuts, "gridlines": gridlines, "ticks": ticks,
         "months": _labels(months, room_px=58, offset=0.4), "days": _labels(days, room_px=20),
