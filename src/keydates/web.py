@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timedelta, timezone
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
@@ -54,6 +55,7 @@ SETTLE_TRIES = 25  # files still changing after this many reads wait for their n
 RESCAN_MS = 30_000  # a full look even without events (file systems inotify does not see)
 REWATCH_S = 2  # after a watched folder went away
 IDENTITY_MS = 2_000  # how often the folders themselves are checked (a replaced folder sends no event)
+PREFIX_RE = re.compile(r"(?:/[A-Za-z0-9._~-]+)*")  # SCRIPT_NAME: plain path segments
 HOST_RE = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?")
 
 # Sent with every response; the page's CSP (page.content_security_policy)
@@ -77,28 +79,24 @@ class Resource:
     vary: bool = False  # the page when links come from the Host header
     policy: str = ""  # a page's Content-Security-Policy
 
-    @property
+    @cached_property
     def headers(self) -> list[tuple[str, str]]:
-        """For a 304: the validators and caching headers (RFC 9110 15.4.5)."""
-        return self.__dict__["_headers"]
-
-    @property
-    def full_headers(self) -> list[tuple[str, str]]:
-        return self.__dict__["_full"]
-
-    def __post_init__(self):
-        headers = [
+        """For a 304: the validators and caching headers (RFC 9110 15.4.5); made once per version."""
+        return [
             ("ETag", self.etag),
             ("Last-Modified", formatdate(self.modified.timestamp(), usegmt=True)),
             ("Cache-Control", self.cache_control),
         ] + ([("Vary", "Host")] if self.vary else [])
-        full = headers + [("Content-Type", self.content_type), ("Content-Length", str(len(self.body)))] + SECURITY_HEADERS
+
+    @cached_property
+    def full_headers(self) -> list[tuple[str, str]]:
+        """For a 200: the same, the body's type and length, and the security headers."""
+        full = self.headers + [("Content-Type", self.content_type), ("Content-Length", str(len(self.body)))] + SECURITY_HEADERS
         if self.policy:
             full.append(("Content-Security-Policy", self.policy))
             if self.policy == PAGE_POLICY:
                 full.append(("X-Frame-Options", "DENY"))  # for browsers without frame-ancestors
-        self.__dict__["_headers"] = headers
-        self.__dict__["_full"] = full
+        return full
 
 
 def _resource(body: bytes, content_type: str, modified: datetime, cache_control: str, vary: bool = False, policy: str = "") -> Resource:
@@ -142,8 +140,7 @@ class App:
         self._failed: tuple | None = None
         self._watching_pid: int | None = None
         self._stop = threading.Event()
-        self.access_log = None  # a stream for one line per request (serve: stderr); None: the logging module at INFO
-        self.quiet = False  # no line per request at all
+        self.access_log = _log_request  # called with one line per request; None: no lines (serve --no-access-log)
         signature = self._signature()
         self.snapshot = self._build(None, signature, read_event_bytes(self.paths, root=self.root))  # bad input: InputError
 
@@ -294,14 +291,10 @@ class App:
         status, headers, body = self.respond(environ)
         start_response(status, headers)
         method = environ.get("REQUEST_METHOD", "GET")
-        if self.access_log is not None or (not self.quiet and log.isEnabledFor(logging.INFO)):
+        if self.access_log is not None:
             query = environ.get("QUERY_STRING", "")
             target = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
-            line = f'{printable(environ.get("REMOTE_ADDR", "-"))} "{printable(method)} {printable(_wire_text(target))}" {status[:3]} {len(body)}'
-            if self.access_log is not None:
-                self.access_log.write(line + "\n")  # a fifth of the logging module's cost per request
-            else:
-                log.info("%s", line)
+            self.access_log(f'{printable(environ.get("REMOTE_ADDR", "-"))} "{printable(method)} {printable(_wire_text(target))}" {status[:3]} {len(body)}')
         return [b""] if method == "HEAD" else [body]
 
     def respond(self, environ) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -369,7 +362,7 @@ class App:
         for when it is a known name of this server, else the listening address."""
         scheme = "https" if environ.get("wsgi.url_scheme") == "https" else "http"
         prefix = environ.get("SCRIPT_NAME", "").rstrip("/")
-        if prefix and not HOST_RE.fullmatch("a" + prefix.replace("/", ".").lower()):
+        if not PREFIX_RE.fullmatch(prefix):
             prefix = ""  # only a plain path prefix from the server's configuration
         host = environ.get("HTTP_HOST", "").lower()
         default_port = {"http": "80", "https": "443"}[scheme]
@@ -381,6 +374,12 @@ class App:
             return f"{scheme}://{_host_port(*self.listen, default_port)}{prefix}/"
         name, port = environ.get("SERVER_NAME", "localhost"), environ.get("SERVER_PORT", default_port)
         return f"{scheme}://{_host_port(name, port, default_port)}{prefix}/"
+
+
+def _log_request(line: str) -> None:
+    """Access lines under another WSGI server: through logging, at INFO."""
+    if log.isEnabledFor(logging.INFO):
+        log.info("%s", line)
 
 
 def _identities(folders: list[str]) -> list[tuple[int, int] | None]:
@@ -457,8 +456,8 @@ def serve_forever(app: App, host: str, port: int, ready=lambda: None, access_log
 
     def loader(target):
         app.start_watching()  # in the worker: its own watcher thread
-        app.access_log = access_log
-        app.quiet = access_log is None
+        # Straight to the stream: the logging module cost 8 µs a request, this 1 µs.
+        app.access_log = (lambda line: access_log.write(line + "\n")) if access_log else None
         return app
 
     server = MPServer(
