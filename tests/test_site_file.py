@@ -119,3 +119,19 @@ def test_bad_site_file_is_reported_and_nothing_written(tmp_path, monkeypatch, so
     assert not (tmp_path / "dist").exists() and not (tmp_path / "events" / "keydates.lock").exists()
     if command == "build":
         assert result.stderr.rstrip().endswith("nothing was written.")
+
+
+def test_list_and_diff_speak_the_site_files_language(project):
+    """A calendar without a language of its own takes the site's, in list and diff as in build."""
+    (project / "timeline" / DEFAULT_TIMELINE.name).unlink()
+    (project / "timeline" / "de-only.toml").write_text(
+        '[calendar]\nid = "nur-deutsch"\nname = "Nur Deutsch"\ntimezone = "Europe/Berlin"\n\n'
+        '[[event]]\nid = "messe"\ntitle = { de = "Messe" }\nwhen = "mid-march 2026"\nurl = "https://example.org/"\n',
+        encoding="utf-8",
+    )
+    assert run("build").exit_code == 0
+    listed = run("list", "--format", "json")
+    assert listed.exit_code == 0, listed.output  # the site is German: a German-only title is complete
+    assert '"title": "Messe"' in listed.stdout
+    compared = run("diff", "--exit-code")
+    assert compared.exit_code == 0, compared.output  # the same feeds build wrote: German window text

@@ -8,11 +8,16 @@ import sys
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from keydates import __version__
 from keydates.errors import InputError, plural
+
+if TYPE_CHECKING:
+    from keydates import config
+    from keydates.compile import Settings
 
 # Each command imports the stages it needs when it runs, so that
 # `keydates --help` does not load Babel, Jinja2, icalendar and the rest.
@@ -42,7 +47,7 @@ def _progress_bar(total: int):
         yield bar.update
 
 
-def _site(paths: tuple[Path, ...], writes: bool = False) -> tuple["config.SiteConfig", tuple[Path, ...]]:
+def _site(paths: tuple[Path, ...], writes: bool = False) -> tuple[config.SiteConfig, tuple[Path, ...]]:
     """The site file's settings, and the event paths: those given, else its events folder."""
     from keydates import config
 
@@ -51,6 +56,14 @@ def _site(paths: tuple[Path, ...], writes: bool = False) -> tuple["config.SiteCo
     except InputError as e:
         raise InputError(e.problems, writes=writes) from None
     return settings, paths or (settings.events,)
+
+
+def _settings(found: config.SiteConfig, base_url: str | None = None) -> Settings:
+    """What decides a build's output besides the sources: the clock and the site file (flags win)."""
+    from keydates import lock
+    from keydates.compile import Settings
+
+    return Settings(now=lock.now_utc(), base_url=base_url or found.base_url, title=found.title, language=found.language)
 
 
 def _zone(ctx, param, value: str | None) -> str | None:
@@ -97,12 +110,11 @@ def build_command(paths: tuple[Path, ...], outside: bool, output: Path | None, f
     """Compile event files (default: events/) into one .ics per calendar, all.ics and a subscribe page."""
     from keydates import diff, lock, site
     from keydates.build import build
-    from keydates.compile import Settings, page_editions
+    from keydates.compile import page_editions
 
     found, paths = _site(paths, writes=True)
     output = output or found.output
-    base_url = site.check_base_url(base_url) or found.base_url
-    settings = Settings(now=lock.now_utc(), base_url=base_url, title=found.title, language=found.language)
+    settings = _settings(found, site.check_base_url(base_url))
     result = build(paths, output, settings=settings, frozen=frozen, progress=_progress_bar, outside=outside, root=found.root)
     compiled = result.site
     _print_warnings(compiled.warnings)
@@ -144,15 +156,13 @@ def _window_line(rolling, item, today, source: str) -> str:
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 def check_command(paths: tuple[Path, ...], outside: bool, strict: bool) -> None:
     """Validate event files without writing anything; report every problem."""
-    from keydates import lock
-    from keydates.compile import Settings, compile_site
+    from keydates.compile import compile_site
     from keydates.load import read_folders, read_sources
 
     found, paths = _site(paths)
     sources = read_sources(paths, outside=outside, root=found.root)
     # The whole pipeline, in memory: whatever build would refuse, check refuses.
-    settings = Settings(now=lock.now_utc(), base_url=found.base_url, title=found.title, language=found.language)
-    compiled = compile_site(sources, read_folders(sources), settings)
+    compiled = compile_site(sources, read_folders(sources), _settings(found))
     timeline, warnings = compiled.timeline, compiled.warnings
     if strict and warnings:
         raise InputError(warnings)
@@ -181,7 +191,7 @@ def list_command(paths, outside, start, end, around, days, upcoming, tags, fmt, 
 
     start, end = _list_range(start, end, around, days)
     found, paths = _site(paths)
-    timeline = validate(read_sources(paths, outside=outside, root=found.root))
+    timeline = validate(read_sources(paths, outside=outside, root=found.root), found.language)
     today = today.date() if today else date.today()
     rows = listing.select(timeline.calendars, today, start=start, end=end, upcoming=upcoming, tags=tags)
     for note in listing.notes(timeline.calendars, rows, tags, start, end):
@@ -218,7 +228,7 @@ def diff_command(paths, outside: bool, against: str, output: Path | None, fmt: s
     from keydates import diff
 
     found, paths = _site(paths)
-    report = diff.diff(paths, against, output or found.output, outside=outside, root=found.root)
+    report = diff.diff(paths, against, output or found.output, _settings(found), outside=outside, root=found.root)
     sys.stdout.write(diff.render(report, fmt))
     if exit_code and report.changed:
         sys.exit(1)

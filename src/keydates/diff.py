@@ -140,11 +140,18 @@ def _short(text: str) -> str:
 # -- the two sides ---------------------------------------------------------------
 
 
-def diff(paths, against: str = "lock", out_dir: Path = Path("dist"), now: datetime | None = None, *, outside: bool = False, root: Path | None = None) -> Report:
-    """Compare the feeds a build would write now with `against`: 'lock', a folder, or a git revision."""
+def diff(
+    paths, against: str = "lock", out_dir: Path = Path("dist"), settings: Settings | None = None, *,
+    outside: bool = False, root: Path | None = None,
+) -> Report:
+    """Compare the feeds a build would write now with `against`: 'lock', a folder, or a git revision.
+
+    `settings` are the build's (the site file's language, title, base URL), so
+    that the feeds compared are the ones `build` would write.
+    """
     sources = read_sources(paths, outside=outside, root=root)
-    now = now or lock.now_utc()
-    new_site = compile_site(sources, read_folders(sources), Settings(now=now))
+    settings = settings or Settings(now=lock.now_utc())
+    new_site = compile_site(sources, read_folders(sources), settings)
     new_files = _joined(new_site)
     if against == "lock":
         if (out_dir / ".keydates-manifest.json").is_file():
@@ -154,7 +161,7 @@ def diff(paths, against: str = "lock", out_dir: Path = Path("dist"), now: dateti
     folder = Path(against)
     if folder.is_dir():
         return compare(_files_in(folder), new_files, f"{folder}/")
-    return compare(_compile_at_revision(against, sources, now), new_files, f"git revision {against}")
+    return compare(_compile_at_revision(against, sources, settings), new_files, f"git revision {against}")
 
 
 def compare(old_files: Mapping[str, bytes], new_files: Mapping[str, bytes], against: str) -> Report:
@@ -282,7 +289,7 @@ def _add_lock_views(feeds: Feeds, data: lock.LockData) -> None:
 # -- events at a git revision --------------------------------------------------
 
 
-def _compile_at_revision(revision: str, sources: list[Source], now: datetime) -> dict[str, bytes]:
+def _compile_at_revision(revision: str, sources: list[Source], settings: Settings) -> dict[str, bytes]:
     """The feeds the events (and locks) at `revision` would build; none if there were no events."""
     folders = list(dict.fromkeys(source.path.parent for source in sources))
     if not _git_ok(folders[0], "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"):
@@ -301,7 +308,7 @@ def _compile_at_revision(revision: str, sources: list[Source], now: datetime) ->
         states[folder] = FolderState(lock_text, None, frozenset(files))
     if not old_sources:
         return {}
-    return _joined(compile_site(old_sources, states, Settings(now=now)))
+    return _joined(compile_site(old_sources, states, settings))
 
 
 def _git(cwd: Path, *args: str) -> str:
